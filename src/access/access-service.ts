@@ -1,0 +1,204 @@
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { recordAuditEvents } from '../audit/audit-log.js';
+import type { Database } from '../db/database.js';
+import { InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { authorize } from './authorize.js';
+import { BOOTSTRAP_ADMIN_REF, type Principal } from './principal.js';
+import { generateToken, hashToken, sameHash, tokenDisplayPrefix } from './token-secret.js';
+import type { AccessTokenRow } from './tables.js';
+
+/** What access needs to know about people, answered by the catalog. */
+export interface Directory {
+  /** Whether a User entity with this ref exists. */
+  userExists(userRef: string): Promise<boolean>;
+  /** Refs of the groups the user is a direct member of. */
+  groupsOf(userRef: string): Promise<string[]>;
+}
+
+export interface AccessToken {
+  id: string;
+  name: string;
+  /** First characters of the token, for recognising it; not enough to use it. */
+  prefix: string;
+  userRef: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreateTokenInput {
+  name: string;
+  /** Defaults to the caller; only administrators create tokens for someone else. */
+  userRef?: string;
+  expiresInDays?: number;
+}
+
+export interface AccessService {
+  /** Resolves an `Authorization` header to a principal; throws `UnauthenticatedError` if it cannot. */
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  /** Creates a token; the returned `token` is the only time the secret is ever shown. */
+  createToken(principal: Principal, input: CreateTokenInput): Promise<AccessToken & { token: string }>;
+  /** Tokens of one user (default: the caller); administrators may list anyone's. */
+  listTokens(principal: Principal, userRef?: string): Promise<AccessToken[]>;
+  /** Revokes a token at once; requests carrying it fail from then on. Revoking twice is a no-op. */
+  revokeToken(principal: Principal, id: string): Promise<AccessToken>;
+}
+
+export interface AccessServiceDeps {
+  db: Kysely<Database>;
+  directory: Directory;
+  /** SHA-256 of the bootstrap administrator token. */
+  adminTokenHash: string;
+  adminGroups: readonly string[];
+}
+
+// Writing last_used_at on every request would turn every read into a write; a minute's
+// precision is what a user looking at their token list needs.
+const LAST_USED_PRECISION_MS = 60_000;
+
+export function createAccessService(deps: AccessServiceDeps): AccessService {
+  const { db, directory } = deps;
+  const lastUsedWrites = new Map<string, number>();
+
+  async function principalFor(userRef: string, tokenId?: string): Promise<Principal> {
+    const groups = await directory.groupsOf(userRef);
+    return {
+      userRef,
+      isAdmin: groups.some((group) => deps.adminGroups.includes(group)),
+      ownershipRefs: [userRef, ...groups],
+      ...(tokenId ? { tokenId } : {}),
+    };
+  }
+
+  async function findOwnedToken(principal: Principal, id: string): Promise<AccessTokenRow> {
+    const row = await db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    const notFound = new NotFoundError('access.token_not_found', `No token with id ${id}`, { path: 'id' });
+    if (!row) throw notFound;
+    try {
+      authorize(principal, 'access.token.read', { ref: `token:${id}`, createdBy: row.user_ref });
+    } catch {
+      throw notFound;
+    }
+    return row;
+  }
+
+  return {
+    async authenticate(authorization) {
+      const token = tokenFromHeader(authorization);
+      const hash = hashToken(token);
+      if (sameHash(hash, deps.adminTokenHash)) {
+        return { userRef: BOOTSTRAP_ADMIN_REF, isAdmin: true, ownershipRefs: [BOOTSTRAP_ADMIN_REF] };
+      }
+      const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      const now = new Date();
+      if (!row || row.revoked_at) throw new UnauthenticatedError('access.invalid_token', 'The token is not valid or was revoked');
+      if (row.expires_at && row.expires_at <= now.toISOString()) {
+        throw new UnauthenticatedError('access.token_expired', `The token "${row.name}" expired at ${row.expires_at}`, {
+          hint: 'Create a new one with `paved token create`.',
+        });
+      }
+      const lastWrite = lastUsedWrites.get(row.id) ?? 0;
+      if (now.getTime() - lastWrite > LAST_USED_PRECISION_MS) {
+        lastUsedWrites.set(row.id, now.getTime());
+        await db.updateTable('access_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+      }
+      return principalFor(row.user_ref, row.id);
+    },
+
+    async createToken(principal, input) {
+      const userRef = (input.userRef ?? principal.userRef).toLowerCase();
+      authorize(principal, 'access.token.create', { ref: `tokens of ${userRef}`, createdBy: userRef });
+      if (!userRef.startsWith('user:')) {
+        throw new InvalidInputError('access.invalid_user', `Tokens belong to users; "${userRef}" is not a user ref`, {
+          path: 'userRef',
+          hint: 'Use a ref like user:default/jane.',
+        });
+      }
+      if (!(await directory.userExists(userRef))) {
+        const bootstrap = userRef === BOOTSTRAP_ADMIN_REF;
+        throw new InvalidInputError('access.unknown_user', `There is no User entity ${userRef} in the catalog`, {
+          path: 'userRef',
+          hint: bootstrap
+            ? 'The bootstrap administrator token stands for no user; create tokens for real users (userRef), and make administrators members of an admin group.'
+            : 'Register the user (a User entity) first.',
+        });
+      }
+      const token = generateToken();
+      const now = new Date();
+      const row: AccessTokenRow = {
+        id: crypto.randomUUID(),
+        name: input.name,
+        token_hash: hashToken(token),
+        token_prefix: tokenDisplayPrefix(token),
+        user_ref: userRef,
+        created_by: principal.userRef,
+        created_at: now.toISOString(),
+        expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString() : null,
+        last_used_at: null,
+        revoked_at: null,
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('access_tokens').values(row).execute();
+        await recordAuditEvents(trx, [
+          { actor: principal.userRef, action: 'access.token.create', target: `token:${row.id}`, details: { userRef, name: row.name } },
+        ]);
+      });
+      return { ...tokenFromRow(row), token };
+    },
+
+    async listTokens(principal, userRef) {
+      const owner = (userRef ?? principal.userRef).toLowerCase();
+      authorize(principal, 'access.token.read', { ref: `tokens of ${owner}`, createdBy: owner });
+      const rows = await db.selectFrom('access_tokens').selectAll().where('user_ref', '=', owner).orderBy('created_at', 'desc').execute();
+      return rows.map(tokenFromRow);
+    },
+
+    async revokeToken(principal, id) {
+      const row = await findOwnedToken(principal, id);
+      authorize(principal, 'access.token.revoke', { ref: `token:${id}`, createdBy: row.user_ref });
+      if (row.revoked_at) return tokenFromRow(row);
+      const revokedAt = new Date().toISOString();
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('access_tokens').set({ revoked_at: revokedAt }).where('id', '=', id).execute();
+        await recordAuditEvents(trx, [
+          { actor: principal.userRef, action: 'access.token.revoke', target: `token:${id}`, details: { userRef: row.user_ref, name: row.name } },
+        ]);
+      });
+      return tokenFromRow({ ...row, revoked_at: revokedAt });
+    },
+  };
+}
+
+function tokenFromHeader(authorization: string | undefined): string {
+  if (!authorization) {
+    throw new UnauthenticatedError('access.missing_token', 'This request needs a token', {
+      hint: 'Send "Authorization: Bearer <token>"; create one with `paved token create`.',
+    });
+  }
+  const [scheme, value = ''] = authorization.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
+  if (scheme?.toLowerCase() === 'basic' && value) {
+    // git sends the token as the password of HTTP basic auth; the user name is ignored.
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    if (password) return password;
+  }
+  throw new UnauthenticatedError('access.malformed_authorization', 'The Authorization header is not "Bearer <token>"');
+}
+
+function tokenFromRow(row: AccessTokenRow): AccessToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.token_prefix,
+    userRef: row.user_ref,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}

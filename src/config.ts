@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * One typed, validated configuration. Sources, weakest first: defaults, `paved.yaml` (or the
+ * file named by `PAVED_CONFIG`), environment variables.
+ */
+const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(7007),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** Public base URL, used in links the server hands out (locations, git remotes). */
+  baseUrl: z.url().optional(),
+  dataDir: z.string().min(1).default('./.paved'),
+  /** PostgreSQL connection string; SQLite in the data dir when absent. */
+  databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
+  /** PostgreSQL schema to use (created when missing); lets several instances share one database. */
+  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'use lower-case letters, digits and _').optional(),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Groups whose members are administrators. */
+  adminGroups: z.array(z.string()).default(['group:default/paved-admins']),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Load the demo organization and templates into an empty catalog at start. */
+  demo: z.coerce.boolean().default(true),
+  catalog: z
+    .object({
+      /** Directories `file` locations may read from; none means file locations are refused. */
+      fileRoots: z.array(z.string()).default([]),
+      /** Hosts `url` locations may fetch even when they resolve to private addresses. */
+      urlAllow: z.array(z.string()).default([]),
+      /** Seconds between background re-reads of every location; 0 turns refresh off. */
+      refreshIntervalSeconds: z.coerce.number().min(0).default(300),
+      /** Largest descriptor file read from a location, in bytes. */
+      maxFileBytes: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+      /** Time allowed for one URL fetch, in milliseconds. */
+      fetchTimeoutMs: z.coerce.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function fromEnv(env: Env): Record<string, unknown> {
+  const catalog = {
+    fileRoots: list(env.PAVED_CATALOG_FILE_ROOTS),
+    urlAllow: list(env.PAVED_CATALOG_URL_ALLOW),
+    refreshIntervalSeconds: env.PAVED_CATALOG_REFRESH_SECONDS,
+  };
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    baseUrl: env.PAVED_BASE_URL,
+    dataDir: env.PAVED_DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    databaseSchema: env.PAVED_DATABASE_SCHEMA,
+    adminToken: env.PAVED_ADMIN_TOKEN,
+    adminGroups: list(env.PAVED_ADMIN_GROUPS),
+    logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,
+    demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),
+    catalog: dropUndefined(catalog),
+  };
+}
+
+function dropUndefined(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function readConfigFile(file: string, required: boolean): Record<string, unknown> {
+  if (!fs.existsSync(file)) {
+    if (required) throw new ConfigError(`Config file ${file} (PAVED_CONFIG) does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(fs.readFileSync(file, 'utf8'), { maxAliasCount: 50 });
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${file} must hold a mapping at the top level`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Reads and validates the configuration. Throws `ConfigError` naming every bad setting and
+ * where it came from; never starts with a half-valid config.
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const file = env.PAVED_CONFIG ?? path.join(cwd, 'paved.yaml');
+  const fileValues = readConfigFile(file, env.PAVED_CONFIG !== undefined);
+  const envValues = dropUndefined(fromEnv(env));
+  const merged = {
+    ...fileValues,
+    ...envValues,
+    catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
+  };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration (from ${file} and the environment):\n${problems.join('\n')}`);
+  }
+  const config = result.data;
+  return {
+    ...config,
+    dataDir: path.resolve(cwd, config.dataDir),
+    catalog: { ...config.catalog, fileRoots: config.catalog.fileRoots.map((root) => path.resolve(cwd, root)) },
+  };
+}

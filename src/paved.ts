@@ -1,0 +1,117 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Logger, pino } from 'pino';
+import { accessMigrations, createAccess } from './access/index.js';
+import { resolveAdminToken } from './access/bootstrap-admin-token.js';
+import { systemPrincipal } from './access/principal.js';
+import { auditMigrations, createAudit } from './audit/index.js';
+import { catalogMigrations, createCatalog } from './catalog/index.js';
+import type { Config } from './config.js';
+import { type DatabaseConnection, createDatabase } from './db/create-database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { buildApp } from './http/build-app.js';
+import { PACKAGE_ROOT } from './package-root.js';
+import { createGit, gitMigrations } from './git/index.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { tasksMigrations } from './tasks/migrations.js';
+import { taskRoutes } from './tasks/routes.js';
+import type { TaskDefinition } from './tasks/task-definition.js';
+import { type TaskEngine, createTaskEngine } from './tasks/task-engine.js';
+
+/** Where the demo organization's descriptors ship inside the package. */
+const DEMO_DIR = path.join(PACKAGE_ROOT, 'demo');
+
+export interface Paved {
+  app: FastifyInstance;
+  database: DatabaseConnection;
+  logger: Logger;
+  tasks: TaskEngine;
+  /** Set when this start generated the administrator token (first start without PAVED_ADMIN_TOKEN). */
+  generatedAdminToken?: string;
+  /** Starts background work (location refresh). `listen` is the caller's. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place the modules are wired together. Order matters: the database and its migrations
+ * come first; the catalog before access, because access asks the catalog who belongs to which
+ * group; the HTTP app last, since it mounts every module's routes.
+ */
+export async function createPaved(config: Config, options: { logger?: Logger; taskDefinitions?: readonly TaskDefinition[] } = {}): Promise<Paved> {
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, redact: { paths: ['req.headers.authorization', '*.token', '*.password'], censor: '[redacted]' } });
+  const database = await createDatabase({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    sqliteFile: path.join(config.dataDir, 'paved.sqlite'),
+  });
+  const { db } = database;
+  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
+
+  const audit = createAudit({ db });
+  const catalog = createCatalog({
+    db,
+    logger: logger.child({ module: 'catalog' }),
+    reader: {
+      fileRoots: config.demo ? [...config.catalog.fileRoots, DEMO_DIR] : config.catalog.fileRoots,
+      urlAllow: config.catalog.urlAllow,
+      maxFileBytes: config.catalog.maxFileBytes,
+      fetchTimeoutMs: config.catalog.fetchTimeoutMs,
+    },
+    refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
+  });
+  // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks; the
+  // modules that define task kinds arrive with their issues.
+  const tasks = createTaskEngine({ db, logger: logger.child({ module: 'tasks' }), definitions: options.taskDefinitions ?? [] });
+  const git = createGit({ db, dataDir: config.dataDir });
+  const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
+  const access = createAccess({ db, directory: catalog.entities, adminTokenHash: adminToken.hash, adminGroups: config.adminGroups });
+
+  if (config.demo && (await db.selectFrom('catalog_locations').select('id').limit(1).execute()).length === 0) {
+    await catalog.locations.add(systemPrincipal, { type: 'file', target: path.join(DEMO_DIR, 'catalog-info.yaml') }, { dryRun: false });
+  }
+
+  const app = await buildApp({
+    logger,
+    access: access.service,
+    bodyLimit: config.bodyLimit,
+    metrics: createHttpMetrics(),
+    mounts: [
+      { prefix: '/api/catalog', routes: catalog.routes },
+      { prefix: '/api/access', routes: access.routes },
+      { prefix: '/api/audit', routes: audit.routes },
+      { prefix: '/api/tasks', routes: taskRoutes(tasks) },
+      { prefix: '/api/git', routes: git.routes },
+      { prefix: '/git', routes: git.smartHttp },
+    ],
+    async health() {
+      const taskWorker = tasks.healthy() ? { ok: true } : { ok: false, message: 'the task worker cannot reach the database' };
+      try {
+        await db.selectFrom('catalog_state').select('version').executeTakeFirst();
+        return { status: taskWorker.ok ? 'ok' : 'degraded', checks: { database: { ok: true }, taskWorker } };
+      } catch (error) {
+        return { status: 'degraded', checks: { database: { ok: false, message: (error as Error).message }, taskWorker } };
+      }
+    },
+  });
+
+  return {
+    app,
+    database,
+    logger,
+    tasks,
+    ...(adminToken.generated ? { generatedAdminToken: adminToken.generated } : {}),
+    start() {
+      catalog.start();
+      tasks.start();
+    },
+    async close() {
+      await app.close();
+      await catalog.stop();
+      await tasks.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/** What a step gets to work with. */
+export interface StepContext {
+  taskId: string;
+  input: unknown;
+  /** Outputs of the steps that finished before this one, by step id (also from earlier attempts). */
+  outputs: Readonly<Record<string, unknown>>;
+  /**
+   * Aborted when the task is cancelled or times out. Pass it to whatever the step waits on; for
+   * child processes, `spawn(..., { signal })` kills the child when it fires.
+   */
+  signal: AbortSignal;
+  log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
+}
+
+export interface StepDefinition {
+  id: string;
+  /** Runs the step; its result is stored, so a resumed task does not run the step again. */
+  run(context: StepContext): Promise<unknown>;
+}
+
+/** A kind of task: an ordered list of steps, each run once and resumed after the last that finished. */
+export interface TaskDefinition {
+  kind: string;
+  steps(input: unknown): StepDefinition[];
+}
