@@ -25,6 +25,22 @@ const configSchema = z.object({
   bodyLimit: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   /** Load the demo organization and templates into an empty catalog at start. */
   demo: z.coerce.boolean().default(true),
+  /** Paved's own golden-path templates, registered at start unless turned off. */
+  goldenPaths: z.coerce.boolean().default(true),
+  scaffolder: z
+    .object({
+      /** Most bytes and files a template run may write. */
+      maxOutputBytes: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+      maxFiles: z.coerce.number().int().positive().default(5_000),
+    })
+    .prefault({}),
+  /** Tokens for publishing to external git hosts (publish:github, publish:gitlab). */
+  integrations: z
+    .object({
+      github: z.object({ token: z.string().min(1), apiBaseUrl: z.url().default('https://api.github.com') }).optional(),
+      gitlab: z.object({ token: z.string().min(1), baseUrl: z.url().default('https://gitlab.com') }).optional(),
+    })
+    .prefault({}),
   catalog: z
     .object({
       /** Directories `file` locations may read from; none means file locations are refused. */
@@ -74,6 +90,11 @@ function fromEnv(env: Env): Record<string, unknown> {
     adminGroups: list(env.PAVED_ADMIN_GROUPS),
     logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,
     demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),
+    goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
+    integrations: dropUndefined({
+      github: env.PAVED_GITHUB_TOKEN ? dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL }) : undefined,
+      gitlab: env.PAVED_GITLAB_TOKEN ? dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL }) : undefined,
+    }),
     catalog: dropUndefined(catalog),
   };
 }
@@ -112,6 +133,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ...fileValues,
     ...envValues,
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
+    integrations: { ...(fileValues.integrations as object | undefined), ...(envValues.integrations as object) },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {

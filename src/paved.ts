@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
+import { createScaffolder } from './scaffolder/index.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { tasksMigrations } from './tasks/migrations.js';
 import { taskRoutes } from './tasks/routes.js';
@@ -20,6 +21,8 @@ import { type TaskEngine, createTaskEngine } from './tasks/task-engine.js';
 
 /** Where the demo organization's descriptors ship inside the package. */
 const DEMO_DIR = path.join(PACKAGE_ROOT, 'demo');
+/** Paved's own golden-path templates. */
+const GOLDEN_PATHS_DIR = path.join(PACKAGE_ROOT, 'golden-paths');
 
 export interface Paved {
   app: FastifyInstance;
@@ -51,29 +54,45 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
   await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
 
   const audit = createAudit({ db });
+  const fileRoots = [...config.catalog.fileRoots, ...(config.demo ? [DEMO_DIR] : []), ...(config.goldenPaths ? [GOLDEN_PATHS_DIR] : [])];
   const catalog = createCatalog({
     db,
     logger: logger.child({ module: 'catalog' }),
     reader: {
-      fileRoots: config.demo ? [...config.catalog.fileRoots, DEMO_DIR] : config.catalog.fileRoots,
+      fileRoots,
       urlAllow: config.catalog.urlAllow,
       maxFileBytes: config.catalog.maxFileBytes,
       fetchTimeoutMs: config.catalog.fetchTimeoutMs,
     },
     refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
   });
-  // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks; the
-  // modules that define task kinds arrive with their issues.
-  const tasks = createTaskEngine({ db, logger: logger.child({ module: 'tasks' }), definitions: options.taskDefinitions ?? [] });
   const git = createGit({ db, dataDir: config.dataDir });
+  let app: FastifyInstance | undefined;
+  const scaffolder = createScaffolder({
+    entities: catalog.entities,
+    locations: catalog.locations,
+    git: git.service,
+    dataDir: config.dataDir,
+    // Links handed out by templates (clone URLs) need the address, known once listening.
+    baseUrl: () => config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`,
+    limits: { maxBytes: config.scaffolder.maxOutputBytes, maxFiles: config.scaffolder.maxFiles },
+    templateRoots: fileRoots,
+    integrations: config.integrations,
+  });
+  // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
+  const tasks = createTaskEngine({ db, logger: logger.child({ module: 'tasks' }), definitions: [scaffolder.taskDefinition, ...(options.taskDefinitions ?? [])] });
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const access = createAccess({ db, directory: catalog.entities, adminTokenHash: adminToken.hash, adminGroups: config.adminGroups });
 
   if (config.demo && (await db.selectFrom('catalog_locations').select('id').limit(1).execute()).length === 0) {
     await catalog.locations.add(systemPrincipal, { type: 'file', target: path.join(DEMO_DIR, 'catalog-info.yaml') }, { dryRun: false });
   }
+  const goldenPaths = { type: 'file' as const, target: path.join(GOLDEN_PATHS_DIR, 'catalog-info.yaml') };
+  if (config.goldenPaths && !(await catalog.locations.list()).some((location) => location.target === goldenPaths.target)) {
+    await catalog.locations.add(systemPrincipal, goldenPaths, { dryRun: false });
+  }
 
-  const app = await buildApp({
+  app = await buildApp({
     logger,
     access: access.service,
     bodyLimit: config.bodyLimit,
@@ -83,6 +102,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       { prefix: '/api/access', routes: access.routes },
       { prefix: '/api/audit', routes: audit.routes },
       { prefix: '/api/tasks', routes: taskRoutes(tasks) },
+      { prefix: '/api/scaffolder', routes: scaffolder.routes(tasks) },
       { prefix: '/api/git', routes: git.routes },
       { prefix: '/git', routes: git.smartHttp },
     ],
@@ -114,4 +134,10 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       await database.close();
     },
   };
+}
+
+/** `http://localhost:<port>` once the server listens (the port may have been chosen by the OS). */
+function listeningUrl(app: FastifyInstance | undefined): string | undefined {
+  const address = app?.server.address();
+  return address && typeof address === 'object' ? `http://localhost:${address.port}` : undefined;
 }

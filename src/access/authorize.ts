@@ -22,6 +22,7 @@ const rules = {
   'git.repository.create': 'owner',
   'git.repository.delete': 'owner',
   'git.repository.push': 'owner',
+  'scaffolder.template.run': 'anyone',
   'tasks.task.read': 'creator',
   'tasks.task.cancel': 'creator',
   'tasks.task.retry': 'creator',

@@ -9,6 +9,7 @@ import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { type PushDirectoryOptions, pushDirectory } from './push-directory.js';
 import { type Commit, NO_COMMIT, commitsBetween, listBranches, readFile, readLog, readRefs, readTree } from './repository-contents.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,11 @@ export interface GitService {
    */
   recordPush(repository: Repository, pusher: string, before: Map<string, string>): Promise<PushEvent[]>;
   pushes(namespace: string, name: string, limit: number): Promise<PushEvent[]>;
+  /**
+   * Commits the files of `sourceDirectory` on `branch` and pushes them to the repository as
+   * `principal` (who must be allowed to push); the push is recorded like any other.
+   */
+  publishDirectory(principal: Principal, repository: Repository, sourceDirectory: string, options: Omit<PushDirectoryOptions, 'authorization'>): Promise<{ commit: string }>;
   branches(namespace: string, name: string): Promise<{ name: string; commit: string }[]>;
   log(namespace: string, name: string, ref: string, limit: number): Promise<Commit[]>;
   tree(namespace: string, name: string, ref: string, path: string): ReturnType<typeof readTree>;
@@ -161,6 +167,14 @@ export function createGitService(deps: { db: Kysely<Database>; dataDir: string }
         );
       });
       return events;
+    },
+
+    async publishDirectory(principal, repository, sourceDirectory, options) {
+      authorize(principal, 'git.repository.push', { ref: repository.path, ownerRefs: [repository.ownerRef] });
+      const before = await this.refs(repository);
+      const pushed = await pushDirectory(sourceDirectory, directoryOf(repository.namespace, repository.name), options);
+      await this.recordPush(repository, principal.userRef, before);
+      return pushed;
     },
 
     async pushes(namespace, name, limit) {

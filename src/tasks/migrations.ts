@@ -36,4 +36,11 @@ export const tasksMigrations: ModuleMigrations = {
         .execute();
     },
   },
+  '2026-11-22-03-tasks-secrets-and-step-status': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tasks').addColumn('secrets', 'text').execute();
+      await db.schema.alterTable('tasks_log_lines').addColumn('step_status', 'text').execute();
+      await db.schema.createIndex('tasks_kind_created_by_idx').on('tasks').columns(['kind', 'created_by', 'id']).execute();
+    },
+  },
 };

@@ -5,10 +5,9 @@ import { type Action, authorize } from '../access/authorize.js';
 import type { Principal } from '../access/principal.js';
 import { NotFoundError } from '../errors.js';
 import { principalOf } from '../http/request-principal.js';
+import { followTask } from './follow-task.js';
 import type { Task, TaskEngine } from './task-engine.js';
 
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
-const STREAM_POLL_MS = 200;
 
 const taskSchema = z.object({
   id: z.string(),
@@ -24,7 +23,10 @@ const taskSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 });
-const logLineSchema = z.object({ seq: z.number(), at: z.string(), level: z.enum(['info', 'warn', 'error']), stepId: z.string().nullable(), message: z.string() });
+const logLineSchema = z.object({ seq: z.number(), at: z.string(), level: z.enum(['info', 'warn', 'error']), stepId: z.string().nullable(),
+  stepStatus: z.enum(['processing', 'completed', 'failed', 'cancelled', 'skipped']).nullable(),
+  message: z.string(),
+});
 const idParams = z.object({ id: z.string() });
 
 /** `/api/tasks`: a task's state and logs (also live, over SSE), cancel and retry, for its creator. */
@@ -76,29 +78,19 @@ export function taskRoutes(engine: TaskEngine): FastifyPluginAsync {
       async (request, reply) => {
         const { id } = request.params;
         await authorizedTask(principalOf(request), id, 'tasks.task.read');
-        let after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
+        const after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
         let open = true;
         request.raw.on('close', () => (open = false));
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        // The log and the status are read from the database, so the stream works from any
-        // replica and picks up where it was after a restart of the process running the task.
         try {
-          while (open) {
-            const task = await engine.get(id);
-            for (const line of await engine.logs(id, after)) {
-              reply.raw.write(`id: ${line.seq}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);
-              after = line.seq;
+          for await (const progress of followTask(engine, id, after)) {
+            if (!open) break;
+            if (progress.type === 'log') reply.raw.write(`id: ${progress.line.seq}\nevent: log\ndata: ${JSON.stringify(progress.line)}\n\n`);
+            else {
+              const { status, error, failedStep } = progress.task;
+              reply.raw.write(`event: completion\ndata: ${JSON.stringify({ status, error, failedStep })}\n\n`);
             }
-            if (FINISHED.has(task.status)) {
-              const final = await engine.logs(id, after);
-              if (final.length === 0) {
-                reply.raw.write(`event: completion\ndata: ${JSON.stringify({ status: task.status, error: task.error, failedStep: task.failedStep })}\n\n`);
-                break;
-              }
-              continue;
-            }
-            await new Promise((resolve) => setTimeout(resolve, STREAM_POLL_MS));
           }
         } catch (error) {
           // The client reconnects with Last-Event-ID and carries on from there.

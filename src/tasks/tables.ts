@@ -18,6 +18,11 @@ export interface TasksTable {
   lease_expires_at: string | null;
   cancel_requested: number;
   timeout_ms: number | null;
+  /**
+   * JSON object of secrets given at enqueue (tokens a step needs). Never returned by the API;
+   * removed when the task succeeds or is cancelled, kept after a failure so a retry has them.
+   */
+  secrets: string | null;
   created_by: string;
   created_at: string;
   started_at: string | null;
@@ -31,8 +36,12 @@ export interface TaskLogLinesTable {
   at: string;
   level: 'info' | 'warn' | 'error';
   step_id: string | null;
+  /** Set on the lines that mark a step's progress, so clients can show each step's state. */
+  step_status: StepStatus | null;
   message: string;
 }
+
+export type StepStatus = 'processing' | 'completed' | 'failed' | 'cancelled' | 'skipped';
 
 export interface TasksTables {
   tasks: TasksTable;

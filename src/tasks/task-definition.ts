@@ -9,7 +9,11 @@ export interface StepContext {
    * child processes, `spawn(..., { signal })` kills the child when it fires.
    */
   signal: AbortSignal;
+  /** Secrets given at enqueue; kept out of the task's input, its API and (by the step) its log. */
+  secrets: Readonly<Record<string, string>>;
   log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
+  /** Marks the step as skipped (its condition was false) instead of completed. */
+  markSkipped(reason: string): void;
 }
 
 export interface StepDefinition {

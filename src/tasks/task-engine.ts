@@ -5,7 +5,7 @@ import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { TaskDefinition } from './task-definition.js';
 import { appendLogLine, claimTask, finishTask, lastLogSeq, recordStepOutput, renewLease } from './task-store.js';
-import type { TaskRow } from './tables.js';
+import type { StepStatus, TaskRow } from './tables.js';
 
 export interface Task {
   id: string;
@@ -27,7 +27,16 @@ export interface LogLine {
   at: string;
   level: 'info' | 'warn' | 'error';
   stepId: string | null;
+  stepStatus: StepStatus | null;
   message: string;
+}
+
+export interface TaskListQuery {
+  kind?: string;
+  createdBy?: string;
+  status?: Task['status'];
+  limit: number;
+  offset: number;
 }
 
 export interface TaskEngineOptions {
@@ -46,8 +55,10 @@ export interface TaskEngineOptions {
 
 export interface TaskEngine {
   /** Queues a task; it runs as soon as a worker of any process is free. */
-  enqueue(kind: string, input: unknown, options: { createdBy: string; timeoutMs?: number }): Promise<Task>;
+  enqueue(kind: string, input: unknown, options: { createdBy: string; timeoutMs?: number; secrets?: Record<string, string> }): Promise<Task>;
   get(id: string): Promise<Task>;
+  /** Newest first, with the total that match. */
+  list(query: TaskListQuery): Promise<{ tasks: Task[]; total: number }>;
   /** Stops a task: a queued one at once, a running one at its next heartbeat (its step's signal aborts). */
   cancel(id: string): Promise<Task>;
   /** Queues a failed or cancelled task again; it resumes at the step that did not finish. */
@@ -92,9 +103,9 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
   async function runTask(row: TaskRow): Promise<void> {
     const definition = definitions.get(row.kind);
     let seq = await lastLogSeq(db, row.id);
-    const log = async (message: string, level: LogLine['level'] = 'info', stepId: string | null = null) => {
+    const log = async (message: string, level: LogLine['level'] = 'info', stepId: string | null = null, stepStatus: StepStatus | null = null) => {
       seq += 1;
-      await appendLogLine(db, { task_id: row.id, seq, at: new Date().toISOString(), level, step_id: stepId, message });
+      await appendLogLine(db, { task_id: row.id, seq, at: new Date().toISOString(), level, step_id: stepId, step_status: stepStatus, message });
     };
     if (!definition) {
       await log(`No task definition for kind ${row.kind}`, 'error');
@@ -113,24 +124,28 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
         .catch((error) => logger.warn({ err: error, task: row.id }, 'task heartbeat failed'));
     }, heartbeatMs);
     const outputs = JSON.parse(row.step_outputs) as Record<string, unknown>;
+    const secrets = Object.freeze(JSON.parse(row.secrets ?? '{}') as Record<string, string>);
     let currentStep: string | null = null;
     try {
       if (row.cancel_requested) throw new Error('cancelled');
       for (const step of definition.steps(JSON.parse(row.input))) {
         if (step.id in outputs) continue;
         currentStep = step.id;
-        await log(`Step ${step.id} started`, 'info', step.id);
+        await log(`Step ${step.id} started`, 'info', step.id, 'processing');
+        let skipped: string | undefined;
         const output = await step.run({
           taskId: row.id,
           input: JSON.parse(row.input),
           outputs,
           signal: controller.signal,
+          secrets,
           log: (message, level) => log(message, level, step.id),
+          markSkipped: (reason) => void (skipped = reason),
         });
         if (controller.signal.aborted) throw controller.signal.reason;
         outputs[step.id] = output ?? null;
         if (!(await recordStepOutput(db, row, workerId, outputs))) return;
-        await log(`Step ${step.id} finished`, 'info', step.id);
+        await log(skipped === undefined ? `Step ${step.id} finished` : `Step ${step.id} skipped: ${skipped}`, 'info', step.id, skipped === undefined ? 'completed' : 'skipped');
       }
       await log('Task succeeded');
       await finishTask(db, row.id, workerId, { status: 'succeeded' });
@@ -140,12 +155,12 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       // resumes elsewhere (or here, after a restart) at this step.
       if (reason?.message === 'lease lost' || reason?.message === SHUTTING_DOWN) return;
       if (reason?.message === 'cancelled') {
-        await log(`Task cancelled${currentStep ? ` during step ${currentStep}` : ''}`, 'warn', currentStep);
+        await log(`Task cancelled${currentStep ? ` during step ${currentStep}` : ''}`, 'warn', currentStep, currentStep ? 'cancelled' : null);
         await finishTask(db, row.id, workerId, { status: 'cancelled' });
         return;
       }
       const message = reason instanceof Error ? reason.message : String(reason);
-      await log(`Step ${currentStep ?? '(none)'} failed: ${message}`, 'error', currentStep);
+      await log(`Step ${currentStep ?? '(none)'} failed: ${message}`, 'error', currentStep, currentStep ? 'failed' : null);
       await finishTask(db, row.id, workerId, { status: 'failed', failedStep: currentStep, error: message });
     } finally {
       clearInterval(heartbeat);
@@ -226,6 +241,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
         lease_expires_at: null,
         cancel_requested: 0,
         timeout_ms: enqueueOptions.timeoutMs ?? null,
+        secrets: enqueueOptions.secrets && Object.keys(enqueueOptions.secrets).length > 0 ? JSON.stringify(enqueueOptions.secrets) : null,
         created_by: enqueueOptions.createdBy,
         created_at: new Date().toISOString(),
         started_at: null,
@@ -240,11 +256,23 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       return toTask(await findRow(id));
     },
 
+    async list(query) {
+      let filtered = db.selectFrom('tasks');
+      if (query.kind) filtered = filtered.where('kind', '=', query.kind);
+      if (query.createdBy) filtered = filtered.where('created_by', '=', query.createdBy);
+      if (query.status) filtered = filtered.where('status', '=', query.status);
+      const [rows, count] = await Promise.all([
+        filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
+        filtered.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+      ]);
+      return { tasks: rows.map(toTask), total: Number(count.total) };
+    },
+
     async cancel(id) {
       await findRow(id);
       // Flag first, then settle a still-queued task: a worker claiming it in between sees the flag.
       await db.updateTable('tasks').set({ cancel_requested: 1 }).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute();
-      await db.updateTable('tasks').set({ status: 'cancelled', finished_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'queued').execute();
+      await db.updateTable('tasks').set({ status: 'cancelled', secrets: null, finished_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'queued').execute();
       return toTask(await findRow(id));
     },
 
@@ -265,7 +293,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
     async logs(id, afterSeq = 0) {
       await findRow(id);
       const rows = await db.selectFrom('tasks_log_lines').selectAll().where('task_id', '=', id).where('seq', '>', afterSeq).orderBy('seq').execute();
-      return rows.map((line) => ({ seq: Number(line.seq), at: line.at, level: line.level, stepId: line.step_id, message: line.message }));
+      return rows.map((line) => ({ seq: Number(line.seq), at: line.at, level: line.level, stepId: line.step_id, stepStatus: line.step_status, message: line.message }));
     },
 
     healthy: () => databaseReachable,

@@ -66,6 +66,8 @@ export async function finishTask(
     .updateTable('tasks')
     .set({
       status: outcome.status,
+      // Secrets outlive a failure only, so that a retry can use them.
+      ...(outcome.status === 'failed' ? {} : { secrets: null }),
       failed_step: outcome.status === 'failed' ? outcome.failedStep : null,
       error: outcome.status === 'failed' ? outcome.error : null,
       lease_owner: null,

@@ -43,6 +43,7 @@ export async function startTestPaved(
       PAVED_DATA_DIR: dataDir,
       PAVED_ADMIN_TOKEN: ADMIN_TOKEN,
       PAVED_DEMO: 'false',
+      PAVED_GOLDEN_PATHS: 'false',
       PAVED_CATALOG_FILE_ROOTS: [fs.realpathSync(filesDir), FIXTURES_DIR].join(','),
       PAVED_CATALOG_REFRESH_SECONDS: '0',
       ...(dialect === 'postgres' ? { DATABASE_URL: POSTGRES_URL, PAVED_DATABASE_SCHEMA: schema! } : {}),

@@ -1,0 +1,34 @@
+import fs from 'node:fs/promises';
+import picomatch from 'picomatch';
+import { listFiles } from '../workspace.js';
+import { defineAction } from './action.js';
+
+export const fsDelete = defineAction<{ files: string[] }>({
+  id: 'fs:delete',
+  description: 'Deletes files and folders (paths or globs) from the workspace.',
+  supportsDryRun: true,
+  schema: {
+    input: {
+      type: 'object',
+      required: ['files'],
+      additionalProperties: false,
+      properties: { files: { type: 'array', items: { type: 'string' }, description: 'Paths or globs, relative to the workspace' } },
+    },
+  },
+  async handler(context) {
+    for (const pattern of context.input.files) {
+      if (picomatch.scan(pattern).isGlob) {
+        // Checked like a path first, so a glob cannot reach outside either.
+        await context.workspace.resolve(picomatch.scan(pattern).base || '.', 'input.files');
+        const matches = picomatch(pattern, { dot: true });
+        for (const file of (await listFiles(context.workspace.root)).filter((candidate) => matches(candidate))) {
+          await fs.rm(await context.workspace.resolve(file, 'input.files'), { force: true });
+          await context.log(`Deleted ${file}`);
+        }
+      } else {
+        await fs.rm(await context.workspace.resolve(pattern, 'input.files'), { recursive: true, force: true });
+        await context.log(`Deleted ${pattern}`);
+      }
+    }
+  },
+});

@@ -1,0 +1,37 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { ErrorDetails } from '../errors.js';
+
+// ajv-formats is CommonJS with a `default` export; NodeNext sees the module object.
+const addFormats = addFormatsModule.default;
+
+/**
+ * One JSON Schema validator for template parameters and action inputs. Not strict, because
+ * Backstage's schemas carry `ui:*` keys for the form; defaults are filled in as Backstage's
+ * form does.
+ */
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+addFormats(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+export function compileSchema(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** Ajv's errors as problems with a dotted path to the field, e.g. `name` or `owner.kind`. */
+export function schemaProblems(errors: readonly ErrorObject[] | null | undefined, prefix = ''): ErrorDetails[] {
+  return (errors ?? []).map((error) => {
+    const segments = error.instancePath.split('/').filter(Boolean);
+    if (error.keyword === 'required') segments.push(String((error.params as { missingProperty: string }).missingProperty));
+    if (error.keyword === 'additionalProperties') segments.push(String((error.params as { additionalProperty: string }).additionalProperty));
+    const field = [prefix, ...segments].filter(Boolean).join('.');
+    const message =
+      error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not a known field' : (error.message ?? 'is invalid');
+    return { path: field, message: `${field || 'value'} ${message}` };
+  });
+}

@@ -1,0 +1,31 @@
+import type { LogLine, Task, TaskEngine } from './task-engine.js';
+
+const FINISHED = new Set<Task['status']>(['succeeded', 'failed', 'cancelled']);
+
+export type TaskProgress = { type: 'log'; line: LogLine } | { type: 'end'; task: Task };
+
+/**
+ * A task's log from `afterSeq` on, live, then its end. It reads the database, so it follows a
+ * task run by any replica and carries on across a restart of the process running it.
+ */
+export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200): AsyncGenerator<TaskProgress> {
+  let after = afterSeq;
+  for (;;) {
+    const task = await engine.get(id);
+    const lines = await engine.logs(id, after);
+    for (const line of lines) {
+      yield { type: 'log', line };
+      after = line.seq;
+    }
+    // Lines written between reading the status and the log come on the next turn.
+    if (FINISHED.has(task.status) && lines.length === 0) {
+      yield { type: 'end', task };
+      return;
+    }
+    if (!FINISHED.has(task.status)) await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+export function isFinished(task: Task): boolean {
+  return FINISHED.has(task.status);
+}
