@@ -88,9 +88,22 @@ function renderTemplate(environment: ReturnType<typeof createSecureEnvironment>,
   try {
     return environment.renderString(text, values);
   } catch (error) {
-    const { message, lineno } = error as { message: string; lineno?: number };
-    const line = lineno ?? Number(/\[Line (\d+)/.exec(message)?.[1]) ?? undefined;
-    const reason = message.replace(/^\(unknown path\)\s*(\[Line \d+, Column \d+\])?\s*/, '').replace(/^\s*(Template render error:?|Error:)\s*/gm, '').trim();
+    const { reason, line } = describeRenderError((error as Error).message, text);
     throw new InvalidInputError('scaffolder.render_failed', `Cannot render ${where}${line ? ` line ${line}` : ''}: ${reason}`, { file: where, ...(line ? { line } : {}) });
   }
+}
+
+/**
+ * Nunjucks says `(unknown path) [Line N, Column M]\n  <reason>`; its parser counts lines from 1
+ * but its runtime errors (those starting `Error:`) from 0. A missing filter has no line at all,
+ * so it is looked for in the text.
+ */
+function describeRenderError(message: string, text: string): { reason: string; line?: number } {
+  const match = /^\(unknown path\)(?: \[Line (\d+), Column \d+\])?\s*(Error: )?([\s\S]*)$/.exec(message);
+  if (!match) return { reason: message };
+  const reason = match[3]!.trim();
+  if (match[1]) return { reason, line: Number(match[1]) + (match[2] ? 1 : 0) };
+  const filter = /filter not found: (\S+)/.exec(reason)?.[1];
+  const index = filter ? text.split('\n').findIndex((candidate) => new RegExp(`\\|\\s*${filter}\\b`).test(candidate)) : -1;
+  return index >= 0 ? { reason, line: index + 1 } : { reason };
 }
