@@ -120,6 +120,49 @@ describe.each(DIALECTS)('software templates on %s', (dialect) => {
     });
     const added = await paved.call('POST', '/api/catalog/locations', { body: { type: 'file', target: path.join(dir, 'template.yaml') } });
     expect(added.status).toBe(201);
+    writeFiles(path.join(paved.filesDir, 'others'), {
+      'catalog-info.yaml': `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata: { name: others }
+spec: { targets: [./linked.yaml, ./slow.yaml, ./notify.yaml] }
+`,
+      'linked.yaml': `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: linked }
+spec:
+  type: service
+  steps:
+    - { id: fetch, action: fetch:plain, input: { url: ./linked-skeleton } }
+`,
+      'linked-skeleton/README.md': 'hello',
+      'slow.yaml': `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: slow }
+spec:
+  type: service
+  parameters: { properties: { seconds: { type: number, default: 30 } } }
+  steps:
+    - id: say
+      action: debug:log
+      input: { message: 'using \${{ secrets.apiToken }}' }
+    - id: wait
+      action: debug:wait
+      input: { seconds: '\${{ parameters.seconds }}' }
+  output:
+    text: [{ title: done, content: waited }]
+`,
+      'notify.yaml': `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: notify }
+spec:
+  type: service
+  steps:
+    - { id: hello, action: debug:log, input: { message: hi } }
+    - { id: notify, action: notification:send, input: { title: hi } }
+`,
+    });
+    fs.symlinkSync('/etc/passwd', path.join(paved.filesDir, 'others/linked-skeleton/passwd'));
+    expect((await paved.call('POST', '/api/catalog/locations', { body: { type: 'file', target: path.join(paved.filesDir, 'others/catalog-info.yaml') } })).status).toBe(201);
   });
   afterAll(async () => {
     await paved?.close();
@@ -219,5 +262,44 @@ describe.each(DIALECTS)('software templates on %s', (dialect) => {
     const schema = await paved.call('GET', '/api/scaffolder/v2/templates/default/template/tiny-service/parameter-schema', { token: eve });
     expect(schema.body.title).toBe('Tiny service');
     expect(schema.body.steps[0].schema.required).toEqual(['name', 'owner']);
+  });
+
+  it('refuses a skeleton holding a symbolic link: the run fails at that step, naming the link', async () => {
+    const started = await paved.call('POST', '/api/scaffolder/v2/tasks', { token: ada, body: { templateRef: 'template:default/linked', values: {} } });
+    const task = await finished(started.body.id, ada);
+    expect(task.status).toBe('failed');
+    expect(task.error).toMatchObject({ step: 'fetch' });
+    expect(task.error.message).toContain('passwd is a symbolic link');
+  });
+
+  it('refuses to start a template that uses an action Paved lacks, naming it; nothing runs', async () => {
+    const before = (await paved.call('GET', '/api/scaffolder/v2/tasks', { token: ada })).body.totalTasks;
+    const refused = await paved.call('POST', '/api/scaffolder/v2/tasks', { token: ada, body: { templateRef: 'template:default/notify', values: {} } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('scaffolder.action_unknown');
+    expect(refused.body.error.message).toContain('notification:send');
+    expect((await paved.call('GET', '/api/scaffolder/v2/tasks', { token: ada })).body.totalTasks).toBe(before);
+  });
+
+  it('cancels a running template and retries it from the step it stopped at; secrets stay out of logs and responses', async () => {
+    const secret = 'sk_live_0123456789abcdef';
+    const started = await paved.call('POST', '/api/scaffolder/v2/tasks', { token: ada, body: { templateRef: 'template:default/slow', values: { seconds: 30 }, secrets: { apiToken: secret } } });
+    const id = started.body.id;
+    await until(async () => (await paved.call('GET', `/api/tasks/${id}/logs`, { token: ada })).body.items, (items) => items.some((line: { stepId: string; stepStatus: string }) => line.stepId === 'wait' && line.stepStatus === 'processing'));
+    const cancelled = await paved.call('POST', `/api/scaffolder/v2/tasks/${id}/cancel`, { token: ada });
+    expect(cancelled.status).toBe(200);
+    expect((await finished(id, ada)).status).toBe('cancelled');
+
+    // The retry resumes at "wait": "say" is not run again.
+    expect((await paved.call('POST', `/api/scaffolder/v2/tasks/${id}/retry`, { token: ada })).status).toBe(201);
+    const logs = async () => (await paved.call('GET', `/api/tasks/${id}/logs`, { token: ada })).body.items as { stepId: string; stepStatus: string; message: string }[];
+    await until(logs, (items) => items.filter((line) => line.stepId === 'wait' && line.stepStatus === 'processing').length === 2);
+    await paved.call('POST', `/api/scaffolder/v2/tasks/${id}/cancel`, { token: ada });
+    await finished(id, ada);
+    const lines = await logs();
+    expect(lines.filter((line) => line.stepId === 'say' && line.stepStatus === 'processing')).toHaveLength(1);
+    expect(lines.find((line) => line.stepId === 'say' && line.stepStatus === null)?.message).toBe('using ***');
+    const everything = JSON.stringify([lines, (await paved.call('GET', `/api/tasks/${id}`, { token: ada })).body, (await paved.call('GET', `/api/scaffolder/v2/tasks/${id}`, { token: ada })).body]);
+    expect(everything).not.toContain(secret);
   });
 });
