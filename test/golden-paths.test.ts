@@ -1,19 +1,23 @@
-// Each golden path, rendered with sample parameters, must be a repository whose own pipeline
-// builds and tests it. Until the scaffolder lands, renderTemplate() and renderSkeleton() below
-// render the way fetch:template does (nunjucks with `${{ }}` variables); once it does, they
-// should give way to POST /api/scaffolder/v2/dry-run, so the templates are checked through the
-// code that runs them.
-import { spawnSync } from 'node:child_process';
+// Each golden path, run through the real product: Paved starts with PAVED_GOLDEN_PATHS, which
+// registers golden-paths/catalog-info.yaml; a user runs the template through the scaffolder API;
+// the task publishes the repository to Paved's git and registers its Component; the test clones
+// the repository with git and runs its own pipeline, which must build and test it. The dry-run
+// API must render the same files without publishing or registering anything.
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Ajv } from 'ajv';
+import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import nunjucks from 'nunjucks';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DialectName } from '../src/db/create-database.js';
 import { validateEntity } from '../src/catalog/model/validate-entity.js';
+import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { until } from './support/until.js';
+
+const run = promisify(execFile);
 
 const GOLDEN_PATHS_DIR = path.resolve(import.meta.dirname, '../golden-paths');
 const SCORE_SCHEMA = path.resolve(import.meta.dirname, '../../shared/fixtures/score-spec/spec/score-v1b1.json');
@@ -21,191 +25,225 @@ const SCORE_SCHEMA = path.resolve(import.meta.dirname, '../../shared/fixtures/sc
 interface GoldenPathCase {
   name: string;
   componentType: string;
-  /** What the form sends; the parameters' own defaults (such as `port`) are filled in. */
-  parameters: Record<string, unknown>;
+  /** What the caller sends. An API caller gets no form defaults, so `port` is given. */
+  values: Record<string, unknown>;
   port: number;
   /** The pipeline's steps, pinned here so that a pipeline cannot pass by running nothing. */
   pipeline: string[];
+  /** Where the full run goes: every dialect for one golden path, SQLite for the others. */
+  dialects: readonly DialectName[];
 }
 
 const cases: GoldenPathCase[] = [
   {
     name: 'node-service',
     componentType: 'service',
-    parameters: { name: 'orders-api', description: 'Takes "orders": fast & safe.', owner: 'group:default/checkout-team', system: 'commerce' },
+    values: { name: 'orders-api', description: 'Takes "orders": fast & safe.', owner: 'group:default/platform-team', system: 'commerce', port: 8080 },
     port: 8080,
     pipeline: ['npm ci', 'npm test'],
+    dialects: DIALECTS,
   },
   {
     name: 'python-service',
     componentType: 'service',
-    parameters: { name: 'price-quotes', description: "Quotes prices, in everyone's currency.", owner: 'user:default/ada' },
+    values: { name: 'price-quotes', description: "Quotes prices, in everyone's currency.", owner: 'group:default/platform-team', port: 8000 },
     port: 8000,
     pipeline: ['python3 -m compileall -q app', 'python3 -m unittest discover -s tests'],
+    dialects: ['sqlite'],
   },
   {
     name: 'docs-site',
     componentType: 'documentation',
-    parameters: { name: 'platform-handbook', description: 'How we run the platform: <on-call> & releases.', owner: 'group:default/platform-team', system: 'paved' },
+    values: { name: 'platform-handbook', description: 'How we run the platform: <on-call> & releases.', owner: 'group:default/platform-team', system: 'paved' },
     port: 8080,
     pipeline: ['npm run build', 'npm test'],
+    dialects: ['sqlite'],
   },
 ];
 
-type Template = {
-  metadata: { name: string };
-  spec: {
-    parameters: { required?: string[]; properties: Record<string, { default?: unknown }> }[];
-    steps: { id: string; action: string; input: Record<string, unknown> }[];
-    output: { links: { title: string }[] };
-  };
-};
+const people = `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: platform-team }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: ada }
+spec: { memberOf: [platform-team] }
+`;
 
-const tags = { variableStart: '${{', variableEnd: '}}' };
-// Stricter than fetch:template, which renders an undefined value as nothing: here a skeleton
-// naming a value its template does not pass fails. Step inputs may name absent parameters.
-const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, tags });
-const expressions = new nunjucks.Environment(null, { autoescape: false, tags });
-
-/** Renders a string the way the scaffolder renders step inputs: one whole `${{ }}` keeps its type. */
-function renderInput(value: unknown, context: object): unknown {
-  if (Array.isArray(value)) return value.map((item) => renderInput(item, context));
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).map(([key, item]) => [key, renderInput(item, context)]);
-    return Object.fromEntries(entries.filter(([, item]) => item !== undefined));
-  }
-  if (typeof value !== 'string') return value;
-  const single = /^\$\{\{(.*)\}\}$/s.exec(value.trim());
-  if (!single) return expressions.renderString(value, context);
-  const json = expressions.renderString(`\${{ (${single[1]}) | dump }}`, context);
-  return json === '' ? undefined : (JSON.parse(json) as unknown);
+interface FileEntry {
+  path: string;
+  base64Content: string;
+  executable: boolean;
 }
 
-/** The values the template's fetch:template step hands its skeleton, given the form's parameters. */
-function renderTemplate(template: Template, parameters: Record<string, unknown>): Record<string, unknown> {
-  const fetch = template.spec.steps.find((step) => step.action === 'fetch:template')!;
-  return renderInput(fetch.input.values, { parameters }) as Record<string, unknown>;
-}
-
-/** Renders every file of a skeleton (names and contents) into a new temporary folder. */
-async function renderSkeleton(skeletonDir: string, values: Record<string, unknown>): Promise<string> {
-  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'paved-golden-path-'));
-  for (const file of await readdir(skeletonDir, { recursive: true, withFileTypes: true })) {
+/** Every file under `root` (but `.git/`), sorted, the way the dry-run API carries files. */
+async function directoryContents(root: string): Promise<FileEntry[]> {
+  const entries: FileEntry[] = [];
+  for (const file of await readdir(root, { recursive: true, withFileTypes: true })) {
     if (!file.isFile()) continue;
-    const relative = path.relative(skeletonDir, path.join(file.parentPath, file.name));
-    const target = path.join(outputDir, environment.renderString(relative, { values }));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, environment.renderString(await readFile(path.join(skeletonDir, relative), 'utf8'), { values }));
+    const absolute = path.join(file.parentPath, file.name);
+    const relative = path.relative(root, absolute).split(path.sep).join('/');
+    if (relative.startsWith('.git/')) continue;
+    const [content, info] = await Promise.all([readFile(absolute), stat(absolute)]);
+    entries.push({ path: relative, base64Content: content.toString('base64'), executable: (info.mode & 0o111) !== 0 });
   }
-  return outputDir;
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** What the form would send: each page's defaults, then what the user typed. */
-function formParameters(template: Template, typed: Record<string, unknown>): Record<string, unknown> {
-  const defaults = template.spec.parameters.flatMap((page) =>
-    Object.entries(page.properties).flatMap(([key, property]) => (property.default === undefined ? [] : [[key, property.default]])),
-  );
-  return { ...Object.fromEntries(defaults), ...typed };
+/** Files by path, as text (with `+x` after executable ones' paths), for readable comparisons. */
+function byPath(entries: FileEntry[]): Record<string, string> {
+  return Object.fromEntries(entries.map((entry) => [`${entry.path}${entry.executable ? ' +x' : ''}`, Buffer.from(entry.base64Content, 'base64').toString('utf8')]));
 }
 
 async function readYaml(file: string): Promise<Record<string, any>> {
   return parse(await readFile(file, 'utf8')) as Record<string, any>;
 }
 
-// The generated repository runs its own npm, not inside this test run's `npm test`.
-const childEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
+// The generated repository runs its own npm and git, not inside this test run's `npm test`.
+const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_'))), GIT_TERMINAL_PROMPT: '0' };
 
-describe.each(cases)('the $name golden path', (goldenPath) => {
-  const templateFile = path.join(GOLDEN_PATHS_DIR, goldenPath.name, 'template.yaml');
-  let template: Template;
-  let parameters: Record<string, unknown>;
-  let repoDir: string;
+describe.each(DIALECTS)('the golden paths on %s', (dialect) => {
+  let paved: TestPaved;
+  let base: string;
+  let ada: string;
+  let work: string;
 
   beforeAll(async () => {
-    template = (await readYaml(templateFile)) as Template;
-    parameters = formParameters(template, goldenPath.parameters);
-    repoDir = await renderSkeleton(path.join(GOLDEN_PATHS_DIR, goldenPath.name, 'skeleton'), renderTemplate(template, parameters));
+    paved = await startTestPaved(dialect, {}, { PAVED_GOLDEN_PATHS: 'true' });
+    base = await paved.app.listen({ port: 0, host: '127.0.0.1' });
+    paved.start();
+    work = await mkdtemp(path.join(os.tmpdir(), 'paved-golden-paths-'));
+    const added = await paved.call('POST', '/api/catalog/entities', { body: people });
+    expect(added.status, JSON.stringify(added.body)).toBeLessThan(300);
+    const token = await paved.call('POST', '/api/access/tokens', { body: { name: 'golden-paths', userRef: 'user:default/ada' } });
+    expect(token.status, JSON.stringify(token.body)).toBeLessThan(300);
+    ada = token.body.token;
   });
 
   afterAll(async () => {
-    if (repoDir) await rm(repoDir, { recursive: true, force: true });
+    await paved?.close();
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('is a Template the catalog accepts, which fetches the skeleton, publishes it and registers it', async () => {
-    const validation = await validateEntity(template);
-    expect(validation.ok ? undefined : validation.problem).toBeUndefined();
-    expect(template.metadata.name).toBe(goldenPath.name);
-    expect(template.spec.steps.map((step) => [step.id, step.action])).toEqual([
-      ['fetch', 'fetch:template'],
-      ['publish', 'publish:git'],
-      ['register', 'catalog:register'],
-    ]);
-    expect(template.spec.steps[0]!.input.url).toBe('./skeleton');
-    expect(template.spec.output.links.map((link) => link.title)).toEqual(['Repository', 'Open in catalog']);
-  });
-
-  it('accepts the sample parameters on every page of its form', () => {
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    for (const page of template.spec.parameters) {
-      expect(ajv.validate(page, parameters), ajv.errorsText()).toBe(true);
+  it('registers the three templates from golden-paths/catalog-info.yaml at start', async () => {
+    const location = await readYaml(path.join(GOLDEN_PATHS_DIR, 'catalog-info.yaml'));
+    expect(location.kind).toBe('Location');
+    expect(location.spec.targets).toEqual(cases.map((goldenPath) => `./${goldenPath.name}/template.yaml`));
+    for (const goldenPath of cases) {
+      const template = await paved.call('GET', `/api/catalog/entities/by-name/template/default/${goldenPath.name}`, { token: ada });
+      expect(template.status, `${goldenPath.name}: ${JSON.stringify(template.body)}`).toBe(200);
+      expect(template.body.kind).toBe('Template');
     }
   });
 
-  it('renders a repository whose pipeline builds and tests it', async () => {
-    const pipeline = await readYaml(path.join(repoDir, '.paved/pipeline.yaml'));
-    expect(pipeline).toMatchObject({ apiVersion: 'paved.dev/v1', kind: 'Pipeline', metadata: { name: parameters.name } });
-    expect(pipeline.spec.on).toEqual({ push: { branches: ['main'] } });
-    const steps = pipeline.spec.steps as { name: string; run: string }[];
-    expect(steps).toEqual([
-      { name: 'build', run: goldenPath.pipeline[0] },
-      { name: 'test', run: goldenPath.pipeline[1] },
-    ]);
-    for (const step of steps) {
-      const result = spawnSync(step.run, { cwd: repoDir, shell: true, encoding: 'utf8', env: childEnv, timeout: 20_000 });
-      expect(result.status, `${step.run} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
-    }
-  });
+  describe.each(cases.filter((goldenPath) => goldenPath.dialects.includes(dialect)))('$name', (goldenPath) => {
+    const name = goldenPath.values.name as string;
+    let clone: string;
+    /** The clone's files as pushed, before its pipeline adds build output. */
+    let pushed: Record<string, string> | undefined;
 
-  it('describes the repository to the catalog as a Component owned by the chosen owner', async () => {
-    const descriptor = await readYaml(path.join(repoDir, 'catalog-info.yaml'));
-    const validation = await validateEntity(descriptor);
-    expect(validation.ok ? undefined : validation.problem).toBeUndefined();
-    expect(descriptor).toMatchObject({
-      kind: 'Component',
-      metadata: { name: parameters.name, description: parameters.description },
-      spec: { type: goldenPath.componentType, lifecycle: 'experimental', owner: parameters.owner },
+    it('runs as a user: publishes the repository to Paved git and registers its Component with the chosen owner', async () => {
+      const started = await paved.call('POST', '/api/scaffolder/v2/tasks', {
+        token: ada,
+        body: { templateRef: `template:default/${goldenPath.name}`, values: goldenPath.values },
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const task = await until(
+        async () => (await paved.call('GET', `/api/scaffolder/v2/tasks/${started.body.id}`, { token: ada })).body,
+        (body) => ['completed', 'failed', 'cancelled'].includes(body.status),
+      );
+      expect(task.error).toBeUndefined();
+      expect(task.status).toBe('completed');
+      expect(task.createdBy).toBe('user:default/ada');
+
+      const [repository, catalog] = task.output.links;
+      expect(repository.title).toBe('Repository');
+      const cloneUrl = new URL(repository.url);
+      expect(cloneUrl.pathname).toBe(`/git/default/${name}.git`);
+      expect(cloneUrl.port).toBe(new URL(base).port);
+      expect(catalog).toMatchObject({ title: 'Open in catalog', entityRef: `component:default/${name}` });
+
+      const component = await paved.call('GET', `/api/catalog/entities/by-name/component/default/${name}`, { token: ada });
+      expect(component.status, JSON.stringify(component.body)).toBe(200);
+      expect(component.body).toMatchObject({
+        kind: 'Component',
+        metadata: { name, description: goldenPath.values.description },
+        spec: { type: goldenPath.componentType, lifecycle: 'experimental', owner: goldenPath.values.owner },
+      });
+      expect(component.body.spec.system).toBe(goldenPath.values.system);
+
+      clone = path.join(work, name);
+      await run('git', ['clone', '--quiet', `http://ada:${ada}@${new URL(base).host}${cloneUrl.pathname}`, clone], { env: childEnv });
+      pushed = byPath(await directoryContents(clone));
     });
-    expect(descriptor.spec.system).toBe(parameters.system);
-  });
 
-  it('describes the workload as a valid Score file serving its port', async () => {
-    const workload = await readYaml(path.join(repoDir, 'score.yaml'));
-    const validateScore = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(SCORE_SCHEMA, 'utf8')) as object);
-    expect(validateScore(workload), JSON.stringify(validateScore.errors)).toBe(true);
-    expect(workload).toMatchObject({
-      apiVersion: 'score.dev/v1b1',
-      metadata: { name: parameters.name },
-      containers: { main: { image: '.' } },
-      service: { ports: { http: { port: goldenPath.port } } },
+    it('clones to a repository whose own pipeline builds and tests it', async () => {
+      expect(clone, 'the run above cloned the repository').toBeDefined();
+      const pipeline = await readYaml(path.join(clone, '.paved/pipeline.yaml'));
+      expect(pipeline).toMatchObject({ apiVersion: 'paved.dev/v1', kind: 'Pipeline', metadata: { name } });
+      expect(pipeline.spec.on).toEqual({ push: { branches: ['main'] } });
+      const steps = pipeline.spec.steps as { name: string; run: string }[];
+      expect(steps).toEqual([
+        { name: 'build', run: goldenPath.pipeline[0] },
+        { name: 'test', run: goldenPath.pipeline[1] },
+      ]);
+      for (const step of steps) {
+        const result = spawnSync('sh', ['-c', step.run], { cwd: clone, encoding: 'utf8', env: childEnv, timeout: 20_000 });
+        expect(result.status, `${step.run} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
+      }
+    });
+
+    it('clones to a valid catalog-info.yaml Component and a valid Score workload serving its port', async () => {
+      expect(clone, 'the run above cloned the repository').toBeDefined();
+      const descriptor = await readYaml(path.join(clone, 'catalog-info.yaml'));
+      const validation = await validateEntity(descriptor);
+      expect(validation.ok ? undefined : validation.problem).toBeUndefined();
+      expect(descriptor).toMatchObject({ kind: 'Component', metadata: { name }, spec: { owner: goldenPath.values.owner } });
+
+      const workload = await readYaml(path.join(clone, 'score.yaml'));
+      const validateScore = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(SCORE_SCHEMA, 'utf8')) as object);
+      expect(validateScore(workload), JSON.stringify(validateScore.errors)).toBe(true);
+      expect(workload).toMatchObject({
+        apiVersion: 'score.dev/v1b1',
+        metadata: { name },
+        containers: { main: { image: '.' } },
+        service: { ports: { http: { port: goldenPath.port } } },
+      });
+    });
+
+    it('dry-runs from the template entity and its files: the same files, with publish and register skipped', async () => {
+      const templateDir = path.join(GOLDEN_PATHS_DIR, goldenPath.name);
+      const template = await readYaml(path.join(templateDir, 'template.yaml'));
+      const dryRun = await paved.call('POST', '/api/scaffolder/v2/dry-run', {
+        token: ada,
+        body: { template, values: goldenPath.values, directoryContents: await directoryContents(templateDir) },
+      });
+      expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+      const statuses = (stepId: string) =>
+        (dryRun.body.log as { body: { stepId?: string; status?: string } }[]).filter((line) => line.body.stepId === stepId && line.body.status).map((line) => line.body.status);
+      expect(statuses('fetch')).toEqual(['processing', 'completed']);
+      expect(statuses('publish')).toEqual(['processing', 'skipped']);
+      expect(statuses('register')).toEqual(['processing', 'skipped']);
+
+      const files = dryRun.body.directoryContents as FileEntry[];
+      const skeleton = await directoryContents(path.join(templateDir, 'skeleton'));
+      expect(files.map((file) => file.path)).toEqual(skeleton.map((file) => file.path));
+      const text = (file: string) => Buffer.from(files.find((entry) => entry.path === file)!.base64Content, 'base64').toString('utf8');
+      expect(parse(text('catalog-info.yaml'))).toMatchObject({ metadata: { name, description: goldenPath.values.description } });
+      for (const file of files) expect(text(file.path), file.path).not.toContain('${{');
+      // What the dry run shows is what the real run pushed.
+      if (pushed) expect(byPath(files)).toEqual(pushed);
     });
   });
 });
 
-describe('the golden paths Location', () => {
-  it('registers all three templates', async () => {
-    const location = await readYaml(path.join(GOLDEN_PATHS_DIR, 'catalog-info.yaml'));
-    const validation = await validateEntity(location);
-    expect(validation.ok ? undefined : validation.problem).toBeUndefined();
-    expect(location.kind).toBe('Location');
-    expect(location.spec.targets).toEqual(cases.map((goldenPath) => `./${goldenPath.name}/template.yaml`));
-    for (const target of location.spec.targets as string[]) {
-      expect(existsSync(path.join(GOLDEN_PATHS_DIR, target)), target).toBe(true);
-    }
-  });
-
-  it('keeps nunjucks comments ({# … #}) out of the skeletons, where they would swallow code', async () => {
+describe('the golden paths skeletons', () => {
+  it('keep nunjucks comments ({# … #}) out, where they would swallow code', async () => {
     for (const goldenPath of cases) {
       const skeletonDir = path.join(GOLDEN_PATHS_DIR, goldenPath.name, 'skeleton');
+      expect(existsSync(skeletonDir), skeletonDir).toBe(true);
       for (const file of await readdir(skeletonDir, { recursive: true, withFileTypes: true })) {
         if (!file.isFile()) continue;
         const content = await readFile(path.join(file.parentPath, file.name), 'utf8');
