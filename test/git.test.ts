@@ -5,24 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { TEAM_A_PEOPLE } from './support/people.js';
 
 const run = promisify(execFile);
-
-const people = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada }
-spec: { memberOf: [team-a] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: eve }
-spec: { memberOf: [] }
-`;
 
 async function git(cwd: string, ...args: string[]) {
   return run('git', args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' } });
@@ -39,7 +24,7 @@ describe.each(DIALECTS)('embedded git hosting on %s', (dialect) => {
     paved = await startTestPaved(dialect);
     const address = await paved.app.listen({ port: 0, host: '127.0.0.1' });
     base = address.replace('http://', '');
-    await paved.call('POST', '/api/catalog/entities', { body: people });
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
     ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 'git', userRef: 'user:default/ada' } })).body.token;
     eve = (await paved.call('POST', '/api/access/tokens', { body: { name: 'git', userRef: 'user:default/eve' } })).body.token;
   });

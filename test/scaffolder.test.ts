@@ -5,25 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
+import { TEAM_A_PEOPLE } from './support/people.js';
 import { until } from './support/until.js';
 
 const run = promisify(execFile);
-
-const people = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada }
-spec: { memberOf: [team-a] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: eve }
-spec: { memberOf: [] }
-`;
 
 /** A small template in Backstage's style, with a skeleton, conditions and each. */
 const template = `apiVersion: scaffolder.backstage.io/v1beta3
@@ -108,7 +93,7 @@ describe.each(DIALECTS)('software templates on %s', (dialect) => {
     paved = await startTestPaved(dialect);
     base = await paved.app.listen({ port: 0, host: '127.0.0.1' });
     paved.start();
-    await paved.call('POST', '/api/catalog/entities', { body: people });
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
     ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
     eve = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/eve' } })).body.token;
     const dir = path.join(paved.filesDir, 'tiny');
