@@ -33,6 +33,7 @@ spec:
         values:
           name: \${{ parameters.name }}
           owner: \${{ parameters.owner }}
+          creator: \${{ user.entity.metadata.name }}
     - id: docs
       if: \${{ parameters.withDocs }}
       action: fetch:plain
@@ -78,7 +79,7 @@ spec:
   owner: \${{ values.owner }}
   lifecycle: experimental
 `,
-  'README.md': '# ${{ values.name }}\n{% if values.owner %}Owned by ${{ values.owner }}.{% endif %}\n',
+  'README.md': '# ${{ values.name }}\n{% if values.owner %}Owned by ${{ values.owner }}.{% endif %}\nCreated by ${{ values.creator }}.\n',
   'src/${{ values.name }}.js': "console.log('${{ values.name }}');\n",
 };
 
@@ -176,7 +177,7 @@ spec:
 
     const clone = path.join(work, `${dialect}-orders`);
     await run('git', ['clone', '--quiet', `http://ada:${ada}@${base.replace('http://', '')}/git/team-a/orders.git`, clone]);
-    expect(fs.readFileSync(path.join(clone, 'README.md'), 'utf8')).toBe('# orders\nOwned by group:default/team-a.\n');
+    expect(fs.readFileSync(path.join(clone, 'README.md'), 'utf8')).toBe('# orders\nOwned by group:default/team-a.\nCreated by ada.\n');
     expect(fs.readFileSync(path.join(clone, 'src/orders.js'), 'utf8')).toBe("console.log('orders');\n");
     expect(fs.readFileSync(path.join(clone, 'docs/index.md'), 'utf8')).toBe('# Docs ${{ not rendered }}\n');
     expect(fs.readFileSync(path.join(clone, 'tags/b.txt'), 'utf8')).toBe('tag b #1\n');

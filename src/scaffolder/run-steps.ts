@@ -12,6 +12,8 @@ export interface TemplateRun {
   template: TemplateSnapshot;
   values: Record<string, unknown>;
   principal: Principal;
+  /** The user's catalog entity, as `${{ user.entity }}` (absent for the bootstrap administrator). */
+  userEntity?: Record<string, unknown>;
   secrets: Readonly<Record<string, string>>;
   workspace: Workspace;
   isDryRun: boolean;
@@ -118,7 +120,7 @@ export class StepRunner {
     return {
       parameters: run.values,
       steps,
-      user: { ref: run.principal.userRef },
+      user: { ref: run.principal.userRef, ...(run.userEntity ? { entity: run.userEntity } : {}) },
       secrets: { ...run.secrets },
       context: { task: { id: run.taskId } },
     };

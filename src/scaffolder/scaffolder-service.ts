@@ -129,10 +129,11 @@ export function createScaffolderService(deps: ScaffolderServiceDeps) {
       const { snapshot } = await loadTemplate(request.templateRef);
       checkActionsExist(snapshot.spec, deps.actions);
       const values = validateParameters(snapshot.spec, request.values);
+      const userEntity = await entities.getByRef(principal.userRef).catch(() => undefined);
       const input: TemplateTaskInput = {
         template: snapshot,
         values,
-        user: { ref: principal.userRef, isAdmin: principal.isAdmin, ownershipRefs: [...principal.ownershipRefs] },
+        user: { ref: principal.userRef, isAdmin: principal.isAdmin, ownershipRefs: [...principal.ownershipRefs], ...(userEntity ? { entity: { ...userEntity } } : {}) },
       };
       const task = await tasks.enqueue(TEMPLATE_TASK_KIND, input, { createdBy: principal.userRef, secrets: request.secrets ?? {} });
       return { id: task.id };
@@ -219,6 +220,7 @@ export function createScaffolderService(deps: ScaffolderServiceDeps) {
           template: { ref: stringifyEntityRef(entity), spec, source: { directory: templateDir, allowedRoots: [templateDir] } },
           values,
           principal,
+          userEntity: await entities.getByRef(principal.userRef).then((entity) => ({ ...entity }), () => undefined),
           secrets: request.secrets ?? {},
           workspace,
           isDryRun: true,

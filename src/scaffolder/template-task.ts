@@ -15,7 +15,7 @@ export interface TemplateTaskInput {
   template: TemplateSnapshot;
   values: Record<string, unknown>;
   /** The user who started it, as they were then: actions act with these rights. */
-  user: { ref: string; isAdmin: boolean; ownershipRefs: string[] };
+  user: { ref: string; isAdmin: boolean; ownershipRefs: string[]; entity?: Record<string, unknown> };
 }
 
 /**
@@ -34,6 +34,7 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
         template: input.template,
         values: input.values,
         principal,
+        userEntity: input.user.entity,
         secrets: context.secrets,
         workspace: new Workspace(path.join(deps.workspaceRoot, context.taskId), deps.limits),
         isDryRun: false,
