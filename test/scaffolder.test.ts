@@ -217,6 +217,8 @@ spec:
     expect((await paved.call('GET', '/api/scaffolder/v2/tasks', { token: ada })).body.totalTasks).toBe(before);
     const missing = await paved.call('POST', '/api/scaffolder/v2/tasks', { token: ada, body: { templateRef: 'template:default/nope', values: {} } });
     expect(missing.status).toBe(404);
+    const shortRef = await paved.call('POST', '/api/scaffolder/v2/tasks', { token: ada, body: { templateRef: 'tiny-service', values: {} } });
+    expect(shortRef.body.error.code).toBe('scaffolder.parameters_invalid');
   });
 
   it("keeps runs to their users: someone else's run is not found, and lists show one's own", async () => {

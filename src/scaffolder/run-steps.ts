@@ -70,8 +70,7 @@ export class StepRunner {
     const context = this.context(run);
     if (step.if !== undefined && !this.renderer.evaluate(step.if, context)) return { output: {}, skipped: 'its if condition is false' };
     if (run.isDryRun && !action.supportsDryRun) {
-      await log(`Skipping step ${step.id}: ${step.action} does not run in a dry run; its outputs are examples`);
-      return { output: exampleOutput(action.schema.output), skipped: `${step.action} does not run in a dry run` };
+      return { output: exampleOutput(action.schema.output), skipped: `${step.action} does not run in a dry run; its outputs are examples` };
     }
     if (step.each === undefined) return { output: await this.runAction(action, step, run, context, log) };
 

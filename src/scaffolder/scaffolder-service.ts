@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Entity, ANNOTATION_LOCATION, stringifyEntityRef } from '@backstage/catalog-model';
+import { type Entity, ANNOTATION_LOCATION, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { authorize } from '../access/authorize.js';
 import type { Principal } from '../access/principal.js';
 import type { EntityService } from '../catalog/index.js';
@@ -67,7 +67,13 @@ export interface ScaffolderServiceDeps {
 export function createScaffolderService(deps: ScaffolderServiceDeps) {
   const { entities, tasks } = deps;
 
-  async function loadTemplate(ref: string): Promise<{ entity: Entity; snapshot: TemplateSnapshot }> {
+  async function loadTemplate(givenRef: string): Promise<{ entity: Entity; snapshot: TemplateSnapshot }> {
+    let ref: string;
+    try {
+      ref = stringifyEntityRef(parseEntityRef(givenRef, { defaultKind: 'template', defaultNamespace: 'default' }));
+    } catch {
+      throw new InvalidInputError('scaffolder.template_ref_invalid', `"${givenRef}" is not an entity ref; use template:<namespace>/<name> or just the name`, { path: 'templateRef' });
+    }
     const entity = await entities.getByRef(ref).catch((error: unknown) => {
       if (error instanceof NotFoundError) throw new NotFoundError('scaffolder.template_not_found', `No template ${ref} in the catalog`, { path: 'templateRef' });
       throw error;
