@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { ApiClient } from './api-client.js';
+import { CliError, type Output } from './output.js';
+
+/** A log entry of a scaffolder task: what its events carry, and what a dry run's log holds. */
+export const logBodySchema = z.looseObject({ message: z.string(), stepId: z.string().optional(), status: z.string().optional() });
+const eventSchema = z.looseObject({ id: z.number(), type: z.enum(['log', 'completion']), body: logBodySchema });
+export type RunEvent = z.infer<typeof eventSchema>;
+
+/** Where the CLI reads a task's events from, and the run it reports on when they cannot be had. */
+export interface TaskEvents {
+  /** The API path of the task (`/api/scaffolder/v2/tasks/<id>`); its events are under it. */
+  path: string;
+  id: string;
+}
+
+/**
+ * Follows a run's events until its completion: the event stream, reconnecting from the last
+ * event seen when it drops; polling `/events` when the stream cannot be had at all (a proxy
+ * that buffers or refuses it).
+ */
+export async function followEvents(
+  client: ApiClient,
+  stream: { baseUrl: string; token: string },
+  task: TaskEvents,
+  out: Output,
+  onEvent: (event: RunEvent) => void,
+): Promise<void> {
+  const { path: eventsPath, id } = task;
+  let lastId = 0;
+  let polling = false;
+  let retries = 0;
+  let brokenSince: number | undefined;
+  // Events carry increasing ids; after a reconnection, anything already shown is skipped.
+  const take = (event: RunEvent): boolean => {
+    if (event.type === 'completion') return true;
+    if (event.id > lastId) {
+      lastId = event.id;
+      retries = 0;
+      onEvent(event);
+    }
+    return false;
+  };
+  for (;;) {
+    if (polling) {
+      const events = z.array(eventSchema).parse(await client.request<unknown>('GET', `${eventsPath}/events`, { query: { after: lastId } }));
+      if (events.some(take)) return;
+      await sleep(500);
+      continue;
+    }
+    try {
+      out.debug(`GET ${stream.baseUrl}${eventsPath}/eventstream (Last-Event-ID ${lastId})`);
+      const response = await fetch(`${stream.baseUrl}${eventsPath}/eventstream`, {
+        headers: { authorization: `Bearer ${stream.token}`, accept: 'text/event-stream', ...(lastId > 0 ? { 'last-event-id': String(lastId) } : {}) },
+      });
+      if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        out.debug(`the event stream answered HTTP ${response.status}; polling instead`);
+        await response.body?.cancel();
+        polling = true;
+        continue;
+      }
+      brokenSince = undefined;
+      for await (const data of sseMessages(response.body)) {
+        if (take(parseEvent(data))) return;
+      }
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      out.debug(`the event stream broke: ${(error as Error).message}`);
+    }
+    // A server that is restarting gets half a minute to come back.
+    brokenSince ??= Date.now();
+    if (Date.now() - brokenSince > 30_000) {
+      throw new CliError(`Lost the connection to ${stream.baseUrl} while following task ${id}`, 1, ['The task goes on running on the server.'], { code: 'cli.unreachable', taskId: id });
+    }
+    out.note(`The event stream dropped; reconnecting after event ${lastId}…`);
+    await sleep(Math.min(250 * 2 ** retries++, 2_000));
+  }
+}
+
+function parseEvent(data: string): RunEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    json = undefined;
+  }
+  const event = eventSchema.safeParse(json);
+  if (!event.success) throw new CliError('The server sent an event the CLI cannot read', 1, [data.slice(0, 200)], { code: 'cli.bad_answer' });
+  return event.data;
+}
+
+/** The `data` of each message of a server-sent event stream (its `id` and `event` are in the data too). */
+async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.search(/\r?\n\r?\n/); end >= 0; end = buffer.search(/\r?\n\r?\n/)) {
+      const data = buffer
+        .slice(0, end)
+        .split(/\r?\n/)
+        .filter((line) => line === 'data' || line.startsWith('data:'))
+        .map((line) => line.slice('data:'.length).replace(/^ /, ''));
+      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+      if (data.length > 0) yield data.join('\n');
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
