@@ -6,7 +6,6 @@ import { DIALECTS, type TestPaved, startTestPaved, writeFiles } from './support/
 const component = (name: string, lifecycle: string) =>
   `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: { name: ${name} }\nspec: { type: service, lifecycle: ${lifecycle}, owner: team-a }\n`;
 
-
 describe.each(DIALECTS)('background refresh on %s', (dialect) => {
   let paved: TestPaved;
   beforeAll(async () => {
@@ -33,7 +32,11 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
       (response) => response.status === 404,
     );
     expect(two.status).toBe(404);
-    const audit = await paved.call('GET', `/api/audit?action=catalog.location.refresh&target=location:${registered.body.location.id}`);
+    // The location's summary is audited once its whole read is done, just after its last batch.
+    const audit = await until(
+      () => paved.call('GET', `/api/audit?action=catalog.location.refresh&target=location:${registered.body.location.id}`),
+      (response) => response.body.items.length > 0,
+    );
     expect(audit.body.items[0]).toMatchObject({ actor: 'system', details: expect.objectContaining({ updated: 1, removed: 1 }) });
   });
 });
