@@ -9,7 +9,7 @@ import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { type PushDirectoryOptions, pushDirectory } from './push-directory.js';
+import { type PushDirectoryOptions, commitDirectoryToRepository } from './push-directory.js';
 import { type Commit, NO_COMMIT, commitsBetween, listBranches, readFile, readLog, readRefs, readTree } from './repository-contents.js';
 
 const run = promisify(execFile);
@@ -172,7 +172,7 @@ export function createGitService(deps: { db: Kysely<Database>; dataDir: string }
     async publishDirectory(principal, repository, sourceDirectory, options) {
       authorize(principal, 'git.repository.push', { ref: repository.path, ownerRefs: [repository.ownerRef] });
       const before = await this.refs(repository);
-      const pushed = await pushDirectory(sourceDirectory, directoryOf(repository.namespace, repository.name), options);
+      const pushed = await commitDirectoryToRepository(directoryOf(repository.namespace, repository.name), sourceDirectory, options);
       await this.recordPush(repository, principal.userRef, before);
       return pushed;
     },

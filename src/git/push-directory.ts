@@ -23,16 +23,9 @@ export function validateBranch(branch: string): string {
   return branch;
 }
 
-/**
- * Commits every file of `sourceDirectory` as one commit on `branch` and pushes it to `remote`
- * (a path or a URL). The history is built in a folder of its own, so the source gets no `.git`.
- */
-export async function pushDirectory(sourceDirectory: string, remote: string, options: PushDirectoryOptions): Promise<{ commit: string }> {
-  const gitDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paved-push-'));
-  const env: NodeJS.ProcessEnv = {
+function gitEnvironment(options: PushDirectoryOptions): NodeJS.ProcessEnv {
+  return {
     ...process.env,
-    GIT_DIR: gitDir,
-    GIT_WORK_TREE: sourceDirectory,
     GIT_AUTHOR_NAME: options.author.name,
     GIT_AUTHOR_EMAIL: options.author.email,
     GIT_COMMITTER_NAME: options.author.name,
@@ -41,7 +34,19 @@ export async function pushDirectory(sourceDirectory: string, remote: string, opt
     GIT_TERMINAL_PROMPT: '0',
     ...(options.authorization ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: ${options.authorization}` } : {}),
   };
-  const git = (args: string[]) => run('git', ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { env, signal: options.signal });
+}
+
+function gitWith(env: NodeJS.ProcessEnv, signal: AbortSignal | undefined) {
+  return (args: string[]) => run('git', ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { env, signal });
+}
+
+/**
+ * Commits every file of `sourceDirectory` as one commit on `branch` and pushes it to `remote`
+ * (a URL). The history is built in a folder of its own, so the source gets no `.git`.
+ */
+export async function pushDirectory(sourceDirectory: string, remote: string, options: PushDirectoryOptions): Promise<{ commit: string }> {
+  const gitDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paved-push-'));
+  const git = gitWith({ ...gitEnvironment(options), GIT_DIR: gitDir, GIT_WORK_TREE: sourceDirectory }, options.signal);
   try {
     await git(['init', '--quiet', `--initial-branch=${validateBranch(options.branch)}`]);
     await git(['add', '--all']);
@@ -51,5 +56,25 @@ export async function pushDirectory(sourceDirectory: string, remote: string, opt
     return { commit: stdout.trim() };
   } finally {
     await fs.rm(gitDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same for a bare repository on this machine, without a push: the files are added to the
+ * repository's object store through a scratch index, and the branch is created pointing at the
+ * new commit. Creating (not moving) the branch means a concurrent push to it makes this fail
+ * rather than be overwritten.
+ */
+export async function commitDirectoryToRepository(bareDirectory: string, sourceDirectory: string, options: Omit<PushDirectoryOptions, 'authorization'>): Promise<{ commit: string }> {
+  const indexDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paved-index-'));
+  const git = gitWith({ ...gitEnvironment(options), GIT_DIR: bareDirectory, GIT_WORK_TREE: sourceDirectory, GIT_INDEX_FILE: path.join(indexDir, 'index') }, options.signal);
+  try {
+    await git(['add', '--all']);
+    const tree = (await git(['write-tree'])).stdout.trim();
+    const commit = (await git(['commit-tree', tree, '-m', options.message])).stdout.trim();
+    await git(['update-ref', `refs/heads/${validateBranch(options.branch)}`, commit, '0'.repeat(40)]);
+    return { commit };
+  } finally {
+    await fs.rm(indexDir, { recursive: true, force: true });
   }
 }

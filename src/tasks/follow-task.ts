@@ -6,7 +6,8 @@ export type TaskProgress = { type: 'log'; line: LogLine } | { type: 'end'; task:
 
 /**
  * A task's log from `afterSeq` on, live, then its end. It reads the database, so it follows a
- * task run by any replica and carries on across a restart of the process running it.
+ * task run by any replica and carries on across a restart of the process running it; a task
+ * run by this process wakes it at once, others are polled every `pollMs`.
  */
 export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200): AsyncGenerator<TaskProgress> {
   let after = afterSeq;
@@ -22,7 +23,7 @@ export async function* followTask(engine: TaskEngine, id: string, afterSeq: numb
       yield { type: 'end', task };
       return;
     }
-    if (!FINISHED.has(task.status)) await new Promise((resolve) => setTimeout(resolve, pollMs));
+    if (!FINISHED.has(task.status)) await engine.waitForChange(id, pollMs);
   }
 }
 

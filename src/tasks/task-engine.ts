@@ -65,6 +65,11 @@ export interface TaskEngine {
   retry(id: string): Promise<Task>;
   /** Log lines after `afterSeq`, in order. */
   logs(id: string, afterSeq?: number): Promise<LogLine[]>;
+  /**
+   * Resolves when this process next logs or settles the task, or after `timeoutMs`: what lets a
+   * stream show progress at once here, while still polling for work done by other processes.
+   */
+  waitForChange(id: string, timeoutMs: number): Promise<void>;
   /** Whether the worker loop can reach the database. */
   healthy(): boolean;
   start(): void;
@@ -93,6 +98,11 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
   let loop: Promise<void> | undefined;
   let databaseReachable = true;
   let wake: (() => void) | undefined;
+  const watchers = new Map<string, Set<() => void>>();
+  const changed = (id: string) => {
+    for (const resolve of watchers.get(id) ?? []) resolve();
+    watchers.delete(id);
+  };
 
   async function findRow(id: string): Promise<TaskRow> {
     const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
@@ -106,6 +116,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
     const log = async (message: string, level: LogLine['level'] = 'info', stepId: string | null = null, stepStatus: StepStatus | null = null) => {
       seq += 1;
       await appendLogLine(db, { task_id: row.id, seq, at: new Date().toISOString(), level, step_id: stepId, step_status: stepStatus, message });
+      changed(row.id);
     };
     if (!definition) {
       await log(`No task definition for kind ${row.kind}`, 'error');
@@ -163,6 +174,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       await log(`Step ${currentStep ?? '(none)'} failed: ${message}`, 'error', currentStep, currentStep ? 'failed' : null);
       await finishTask(db, row.id, workerId, { status: 'failed', failedStep: currentStep, error: message });
     } finally {
+      changed(row.id);
       clearInterval(heartbeat);
       if (timeout) clearTimeout(timeout);
       controllers.delete(controller);
@@ -273,6 +285,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       // Flag first, then settle a still-queued task: a worker claiming it in between sees the flag.
       await db.updateTable('tasks').set({ cancel_requested: 1 }).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute();
       await db.updateTable('tasks').set({ status: 'cancelled', secrets: null, finished_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'queued').execute();
+      changed(id);
       return toTask(await findRow(id));
     },
 
@@ -294,6 +307,20 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       await findRow(id);
       const rows = await db.selectFrom('tasks_log_lines').selectAll().where('task_id', '=', id).where('seq', '>', afterSeq).orderBy('seq').execute();
       return rows.map((line) => ({ seq: Number(line.seq), at: line.at, level: line.level, stepId: line.step_id, stepStatus: line.step_status, message: line.message }));
+    },
+
+    waitForChange(id, timeoutMs) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        const waiting = watchers.get(id) ?? new Set();
+        watchers.set(id, waiting);
+        waiting.add(done);
+        function done() {
+          clearTimeout(timer);
+          waiting.delete(done);
+          resolve();
+        }
+      });
     },
 
     healthy: () => databaseReachable,
