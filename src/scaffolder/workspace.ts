@@ -15,29 +15,37 @@ export interface DirectoryEntry {
   executable: boolean;
 }
 
+/** File operations run this many at a time: enough to keep libuv's threads busy. */
+const IO_CONCURRENCY = 16;
+
 /**
  * The folder a template run writes into. Every path an action touches goes through `resolve`,
- * so `../`, absolute paths and symbolic links cannot reach outside it.
+ * so `../`, absolute paths and symbolic links cannot reach outside it. One instance serves one
+ * step, during which only that step's action changes the folder.
  */
 export class Workspace {
+  private readonly guard: FolderGuard;
+
   constructor(
     readonly root: string,
     readonly limits: WorkspaceLimits,
-  ) {}
+  ) {
+    this.guard = new FolderGuard(root);
+  }
 
   /** The absolute path of `relative` inside the workspace; refuses anything that escapes it. */
   async resolve(relative: string, what = 'path'): Promise<string> {
-    return resolveInside(this.root, relative, what);
+    return this.guard.resolve(relative, what);
   }
 
   /** Refuses to grow past the limits, counting what is already there. */
   async checkLimits(): Promise<void> {
     const files = await listFiles(this.root);
-    let bytes = 0;
-    for (const file of files) bytes += (await fs.stat(path.join(this.root, file))).size;
     if (files.length > this.limits.maxFiles) {
       throw new InvalidInputError('scaffolder.output_too_large', `The template wrote ${files.length} files; the limit is ${this.limits.maxFiles}`);
     }
+    const sizes = await mapConcurrently(files, async (file) => (await fs.stat(path.join(this.root, file))).size);
+    const bytes = sizes.reduce((sum, size) => sum + size, 0);
     if (bytes > this.limits.maxBytes) {
       throw new InvalidInputError('scaffolder.output_too_large', `The template wrote ${bytes} bytes; the limit is ${this.limits.maxBytes}`);
     }
@@ -45,45 +53,68 @@ export class Workspace {
 
   /** Every file, as the dry-run API returns them. */
   async serialize(): Promise<DirectoryEntry[]> {
-    const entries: DirectoryEntry[] = [];
-    for (const file of await listFiles(this.root)) {
+    return mapConcurrently(await listFiles(this.root), async (file) => {
       const absolute = path.join(this.root, file);
       const [content, stat] = await Promise.all([fs.readFile(absolute), fs.stat(absolute)]);
-      entries.push({ path: file, base64Content: content.toString('base64'), executable: (stat.mode & 0o111) !== 0 });
+      return { path: file, base64Content: content.toString('base64'), executable: (stat.mode & 0o111) !== 0 };
+    });
+  }
+}
+
+/**
+ * Resolves relative paths under a root: no absolute paths, no `..` escapes, and no symbolic
+ * link on the way that leads outside. A folder found to be inside is remembered, so checking
+ * many files of one folder costs one `realpath`.
+ */
+class FolderGuard {
+  private realRoot: Promise<string> | undefined;
+  private readonly insideFolders = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  async resolve(relative: string, what: string): Promise<string> {
+    if (typeof relative !== 'string' || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) {
+      throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" must be a relative path inside the workspace`, { path: what });
     }
-    return entries;
+    const absolute = path.resolve(this.root, relative);
+    if (!isWithin(this.root, absolute)) {
+      throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" points outside the workspace`, { path: what });
+    }
+    const folder = path.dirname(absolute);
+    if (this.insideFolders.has(folder)) return absolute;
+    this.realRoot ??= fs.realpath(this.root);
+    // The nearest existing folder on the way decides: what is created under it stays under it.
+    let existing = absolute;
+    let real: string | undefined;
+    while (real === undefined) {
+      real = await fs.realpath(existing).catch(() => undefined);
+      if (real === undefined) existing = path.dirname(existing);
+    }
+    if (!isWithin(await this.realRoot, real)) {
+      throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" goes through a link that leads outside the workspace`, { path: what });
+    }
+    this.insideFolders.add(folder);
+    return absolute;
   }
 }
 
-/** Resolves `relative` under `root`, refusing absolute paths, `..` escapes and symlinked parents. */
+function isWithin(root: string, candidate: string): boolean {
+  const fromRoot = path.relative(root, candidate);
+  return !fromRoot.startsWith('..') && !path.isAbsolute(fromRoot);
+}
+
+/** Resolves `relative` under `root` once; see FolderGuard. */
 export async function resolveInside(root: string, relative: string, what: string): Promise<string> {
-  if (typeof relative !== 'string' || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) {
-    throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" must be a relative path inside the workspace`, { path: what });
-  }
-  const absolute = path.resolve(root, relative);
-  const fromRoot = path.relative(root, absolute);
-  if (fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) {
-    throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" points outside the workspace`, { path: what });
-  }
-  // A symbolic link on the way (made by an earlier step) could still lead outside.
-  const realRoot = await fs.realpath(root);
-  let existing = absolute;
-  while (existing !== root && !(await exists(existing))) existing = path.dirname(existing);
-  const real = await fs.realpath(existing);
-  const realFromRoot = path.relative(realRoot, real);
-  if (realFromRoot.startsWith('..') || path.isAbsolute(realFromRoot)) {
-    throw new InvalidInputError('scaffolder.path_outside_workspace', `${what} "${relative}" goes through a link that leads outside the workspace`, { path: what });
-  }
-  return absolute;
+  return new FolderGuard(root).resolve(relative, what);
 }
 
-/** Writes dry-run directory contents to `root`, each path checked. */
+/** Writes dry-run directory contents to `root` (a fresh folder), each path checked first. */
 export async function writeDirectoryContents(root: string, entries: readonly DirectoryEntry[]): Promise<void> {
-  for (const [index, entry] of entries.entries()) {
-    const target = await resolveInside(root, entry.path, `directoryContents[${index}].path`);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, Buffer.from(entry.base64Content, 'base64'), { mode: entry.executable ? 0o755 : 0o644 });
-  }
+  const guard = new FolderGuard(root);
+  const targets: string[] = [];
+  for (const [index, entry] of entries.entries()) targets.push(await guard.resolve(entry.path, `directoryContents[${index}].path`));
+  await Promise.all([...new Set(targets.map((target) => path.dirname(target)))].map((folder) => fs.mkdir(folder, { recursive: true })));
+  await mapConcurrently(entries, (entry, index) => fs.writeFile(targets[index]!, Buffer.from(entry.base64Content, 'base64'), { mode: entry.executable ? 0o755 : 0o644 }));
 }
 
 /** Relative paths of every regular file under `root`, sorted; refuses symbolic links. */
@@ -100,9 +131,16 @@ export async function listFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
+/** `items.map(work)` with at most IO_CONCURRENCY running at once; results in order. */
+export async function mapConcurrently<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, items.length) }, worker));
+  return results;
 }

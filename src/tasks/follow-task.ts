@@ -12,6 +12,8 @@ export type TaskProgress = { type: 'log'; line: LogLine } | { type: 'end'; task:
 export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200): AsyncGenerator<TaskProgress> {
   let after = afterSeq;
   for (;;) {
+    // Listening before reading: a change made while we read wakes the next wait at once.
+    const changed = engine.waitForChange(id, pollMs);
     const task = await engine.get(id);
     const lines = await engine.logs(id, after);
     for (const line of lines) {
@@ -23,7 +25,7 @@ export async function* followTask(engine: TaskEngine, id: string, afterSeq: numb
       yield { type: 'end', task };
       return;
     }
-    if (!FINISHED.has(task.status)) await engine.waitForChange(id, pollMs);
+    if (!FINISHED.has(task.status)) await changed;
   }
 }
 

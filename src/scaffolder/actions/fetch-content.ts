@@ -4,7 +4,7 @@ import { isBinaryFile } from 'isbinaryfile';
 import picomatch from 'picomatch';
 import { InvalidInputError } from '../../errors.js';
 import { createSecureEnvironment } from '../render/secure-nunjucks.js';
-import { listFiles } from '../workspace.js';
+import { listFiles, mapConcurrently } from '../workspace.js';
 import type { ActionContext, TemplateSource } from './action.js';
 
 /**
@@ -55,10 +55,10 @@ export async function copyTree(
   const renderContext = templating ? (templating.cookiecutterCompat ? { cookiecutter: templating.values } : { values: templating.values }) : {};
   const verbatim = picomatch(templating?.copyWithoutTemplating ?? [], { dot: true });
   const extension = templating?.templateFileExtension === true ? '.njk' : templating?.templateFileExtension || undefined;
-  let written = 0;
-  for (const file of files) {
+  const folders = new Map<string, Promise<unknown>>();
+  const outcomes = await mapConcurrently(files, async (file) => {
     const sourceFile = path.join(baseDir, file);
-    const content = await fs.readFile(sourceFile);
+    const [content, { mode }] = await Promise.all([fs.readFile(sourceFile), fs.stat(sourceFile)]);
     const where = from.isDirectory ? `${from.url.replace(/\/$/, '')}/${file}` : from.url;
     let outputName = from.isDirectory ? file : '';
     let outputContent: Buffer | string = content;
@@ -69,19 +69,23 @@ export async function copyTree(
       if (renderThis && !(await isBinaryFile(content))) outputContent = renderTemplate(environment, content.toString('utf8'), renderContext, where);
     }
     // A name that renders empty is how a template leaves an optional file out.
-    if (from.isDirectory && (outputName === '' || outputName.endsWith('/'))) continue;
+    if (from.isDirectory && (outputName === '' || outputName.endsWith('/'))) return 'left out';
     const target = await context.workspace.resolve(path.posix.join(targetPath, outputName), 'input.targetPath');
-    if (!templating?.replace && (await fs.stat(target).catch(() => undefined))) {
+    const folder = path.dirname(target);
+    if (!folders.has(folder)) folders.set(folder, fs.mkdir(folder, { recursive: true }));
+    await folders.get(folder);
+    try {
+      // `wx` fails on an existing file: that is how existing files are kept unless `replace`.
+      await fs.writeFile(target, outputContent, { mode: mode & 0o777, flag: templating?.replace ? 'w' : 'wx' });
+      return 'written';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       await context.log(`Keeping ${path.relative(context.workspace.root, target)}, which already exists`);
-      continue;
+      return 'kept';
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const { mode } = await fs.stat(sourceFile);
-    await fs.writeFile(target, outputContent, { mode: mode & 0o777 });
-    written += 1;
-  }
+  });
   await context.workspace.checkLimits();
-  return written;
+  return outcomes.filter((outcome) => outcome === 'written').length;
 }
 
 function renderTemplate(environment: ReturnType<typeof createSecureEnvironment>, text: string, values: object, where: string): string {
