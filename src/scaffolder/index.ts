@@ -10,7 +10,7 @@ import { StepRunner } from './run-steps.js';
 import { type ScaffolderService, createScaffolderService } from './scaffolder-service.js';
 import { scaffolderRoutes } from './routes.js';
 import { templateTaskDefinition } from './template-task.js';
-import type { WorkspaceLimits } from './workspace.js';
+import type { WorkspaceLimits } from './workspace/workspace.js';
 
 export interface ScaffolderDeps {
   entities: EntityService;

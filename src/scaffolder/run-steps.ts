@@ -4,7 +4,8 @@ import type { ActionServices, JsonSchema, ScaffolderAction } from './actions/act
 import { compileSchema, schemaProblems } from './json-schema.js';
 import { type ExpressionContext, InputRenderer } from './render/render-input.js';
 import type { TemplateSnapshot, TemplateStep } from './template.js';
-import type { Workspace } from './workspace.js';
+import type { TemplateFiles } from './workspace/template-files.js';
+import type { Workspace } from './workspace/workspace.js';
 
 /** Everything one run of a template works with. */
 export interface TemplateRun {
@@ -16,6 +17,7 @@ export interface TemplateRun {
   userEntity?: Record<string, unknown>;
   secrets: Readonly<Record<string, string>>;
   workspace: Workspace;
+  templateFiles: TemplateFiles;
   isDryRun: boolean;
   signal: AbortSignal;
   /** Outputs of the steps run so far, by step id. */
@@ -93,14 +95,11 @@ export class StepRunner {
       throw new InvalidInputError('scaffolder.action_input_invalid', `Step ${step.id} (${step.action}): ${problems.map((problem) => problem.message).join('; ')}`, { problems });
     }
     const output: Record<string, unknown> = {};
-    if (!run.template.source && step.action.startsWith('fetch:')) {
-      throw new InvalidInputError('scaffolder.template_has_no_folder', `Step ${step.id}: ${run.template.ref} was not read from a folder, so ${step.action} has nothing to fetch from; register the template from a file location`);
-    }
     await action.handler({
       input,
       stepId: step.id,
       workspace: run.workspace,
-      source: run.template.source ?? { directory: run.workspace.root, allowedRoots: [] },
+      templateFiles: run.templateFiles,
       principal: run.principal,
       templateRef: run.template.ref,
       secrets: run.secrets,

@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { type Entity, ANNOTATION_LOCATION, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { authorize } from '../access/authorize.js';
@@ -7,11 +5,13 @@ import type { Principal } from '../access/principal.js';
 import type { EntityService } from '../catalog/index.js';
 import { InvalidInputError, NotFoundError, PavedError } from '../errors.js';
 import type { LogLine, Task, TaskEngine } from '../tasks/task-engine.js';
-import type { ScaffolderAction, TemplateSource } from './actions/action.js';
-import type { StepRunner } from './run-steps.js';
+import type { ScaffolderAction } from './actions/action.js';
+import type { StepRunner, TemplateRun } from './run-steps.js';
 import { OUTPUT_STEP, TEMPLATE_TASK_KIND, type TemplateTaskInput } from './template-task.js';
 import { type TemplateSnapshot, checkActionsExist, parameterSchema, parseTemplateSpec, validateParameters } from './template.js';
-import { type DirectoryEntry, Workspace, type WorkspaceLimits, writeDirectoryContents } from './workspace.js';
+import { MemoryWorkspace } from './workspace/memory-workspace.js';
+import { type TemplateSource, memoryTemplateFiles } from './workspace/template-files.js';
+import type { DirectoryEntry, WorkspaceLimits } from './workspace/workspace.js';
 
 /** Backstage's task states. */
 export type ScaffolderTaskStatus = 'open' | 'processing' | 'completed' | 'failed' | 'cancelled';
@@ -212,50 +212,42 @@ export function createScaffolderService(deps: ScaffolderServiceDeps) {
       const spec = parseTemplateSpec(entity);
       checkActionsExist(spec, deps.actions);
       const values = validateParameters(spec, request.values);
-      const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'paved-dry-run-'));
-      try {
-        const templateDir = path.join(scratch, 'template');
-        await fs.mkdir(templateDir);
-        await writeDirectoryContents(templateDir, request.directoryContents);
-        const workspace = new Workspace(path.join(scratch, 'workspace'), deps.limits);
-        await fs.mkdir(workspace.root);
-        const log: { body: { message: string; stepId?: string; status?: string } }[] = [];
-        const outputs: Record<string, unknown> = {};
-        const run = {
-          taskId: 'dry-run',
-          template: { ref: stringifyEntityRef(entity), spec, source: { directory: templateDir, allowedRoots: [templateDir] } },
-          values,
-          principal,
-          userEntity: await entities.getByRef(principal.userRef).then((entity) => ({ ...entity }), () => undefined),
-          secrets: request.secrets ?? {},
-          workspace,
-          isDryRun: true,
-          signal: AbortSignal.timeout(60_000),
-          outputs,
-          log: async () => undefined,
-        };
-        for (const step of spec.steps) {
-          log.push({ body: { message: `Beginning step ${step.name ?? step.id}`, stepId: step.id, status: 'processing' } });
-          const stepLog = async (message: string) => void log.push({ body: { message, stepId: step.id } });
-          try {
-            const result = await deps.runner.runStep(step, { ...run, outputs, log: stepLog });
-            outputs[step.id] = result.output;
-            log.push({ body: { message: result.skipped ? `Skipped step ${step.id}: ${result.skipped}` : `Finished step ${step.name ?? step.id}`, stepId: step.id, status: result.skipped ? 'skipped' : 'completed' } });
-          } catch (error) {
-            const cause = error as Error;
-            const details = cause instanceof PavedError ? cause.details : {};
-            throw new InvalidInputError('scaffolder.step_failed', `Step ${step.id} (${step.action}) failed: ${cause.message}`, { ...details, step: step.id, log });
-          }
+      const workspace = new MemoryWorkspace(deps.limits);
+      const log: { body: { message: string; stepId?: string; status?: string } }[] = [];
+      const outputs: Record<string, unknown> = {};
+      const run: TemplateRun = {
+        taskId: 'dry-run',
+        template: { ref: stringifyEntityRef(entity), spec },
+        values,
+        principal,
+        userEntity: await entities.getByRef(principal.userRef).then((user) => ({ ...user }), () => undefined),
+        secrets: request.secrets ?? {},
+        workspace,
+        templateFiles: memoryTemplateFiles(request.directoryContents),
+        isDryRun: true,
+        signal: AbortSignal.timeout(60_000),
+        outputs,
+        log: async () => undefined,
+      };
+      for (const step of spec.steps) {
+        log.push({ body: { message: `Beginning step ${step.name ?? step.id}`, stepId: step.id, status: 'processing' } });
+        const stepLog = async (message: string) => void log.push({ body: { message, stepId: step.id } });
+        try {
+          const result = await deps.runner.runStep(step, { ...run, log: stepLog });
+          outputs[step.id] = result.output;
+          log.push({ body: { message: result.skipped ? `Skipped step ${step.id}: ${result.skipped}` : `Finished step ${step.name ?? step.id}`, stepId: step.id, status: result.skipped ? 'skipped' : 'completed' } });
+        } catch (error) {
+          const cause = error as Error;
+          const details = cause instanceof PavedError ? cause.details : {};
+          throw new InvalidInputError('scaffolder.step_failed', `Step ${step.id} (${step.action}) failed: ${cause.message}`, { ...details, step: step.id, log });
         }
-        return {
-          log,
-          directoryContents: await workspace.serialize(),
-          output: deps.runner.renderOutput({ ...run, outputs }),
-          steps: spec.steps.map((step) => ({ id: step.id, name: step.name ?? step.id, action: step.action })),
-        };
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
       }
+      return {
+        log,
+        directoryContents: await workspace.serialize(),
+        output: deps.runner.renderOutput(run),
+        steps: spec.steps.map((step) => ({ id: step.id, name: step.name ?? step.id, action: step.action })),
+      };
     },
   };
 }

@@ -4,7 +4,9 @@ import type { Principal } from '../access/principal.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { StepRunner, TemplateRun } from './run-steps.js';
 import type { TemplateSnapshot } from './template.js';
-import { Workspace, type WorkspaceLimits } from './workspace.js';
+import { DiskWorkspace } from './workspace/disk-workspace.js';
+import { diskTemplateFiles, noTemplateFiles } from './workspace/template-files.js';
+import type { WorkspaceLimits } from './workspace/workspace.js';
 
 export const TEMPLATE_TASK_KIND = 'scaffolder.template';
 /** The last task step: renders the template's `output` once every step has run. */
@@ -29,6 +31,8 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
     steps(rawInput) {
       const input = rawInput as TemplateTaskInput;
       const principal: Principal = { userRef: input.user.ref, isAdmin: input.user.isAdmin, ownershipRefs: input.user.ownershipRefs };
+      const templateFiles = input.template.source ? diskTemplateFiles(input.template.source) : noTemplateFiles(input.template.ref);
+      const folderOf = (taskId: string) => path.join(deps.workspaceRoot, taskId);
       const runOf = (context: StepContext): TemplateRun => ({
         taskId: context.taskId,
         template: input.template,
@@ -36,7 +40,8 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
         principal,
         userEntity: input.user.entity,
         secrets: context.secrets,
-        workspace: new Workspace(path.join(deps.workspaceRoot, context.taskId), deps.limits),
+        workspace: new DiskWorkspace(folderOf(context.taskId), deps.limits),
+        templateFiles,
         isDryRun: false,
         signal: context.signal,
         outputs: context.outputs,
@@ -46,8 +51,8 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
         id: step.id,
         async run(context: StepContext) {
           const run = runOf(context);
-          if (index === 0) await fs.mkdir(run.workspace.root, { recursive: true });
-          else if (!(await fs.stat(run.workspace.root).catch(() => undefined))) {
+          if (index === 0) await fs.mkdir(folderOf(context.taskId), { recursive: true });
+          else if (!(await fs.stat(folderOf(context.taskId)).catch(() => undefined))) {
             throw new Error('The workspace of this run is gone (it ran on another machine, or was removed); start the template again');
           }
           const result = await deps.runner.runStep(step, run);
@@ -60,7 +65,7 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
         async run(context: StepContext) {
           const run = runOf(context);
           const output = deps.runner.renderOutput(run);
-          await fs.rm(run.workspace.root, { recursive: true, force: true });
+          await fs.rm(folderOf(context.taskId), { recursive: true, force: true });
           return output;
         },
       };

@@ -1,6 +1,7 @@
 import type { Entity } from '@backstage/catalog-model';
 import { InvalidInputError } from '../errors.js';
-import type { JsonSchema, ScaffolderAction, TemplateSource } from './actions/action.js';
+import type { JsonSchema, ScaffolderAction } from './actions/action.js';
+import type { TemplateSource } from './workspace/template-files.js';
 import { compileSchema, schemaProblems } from './json-schema.js';
 
 export interface TemplateStep {

@@ -1,18 +1,11 @@
 import type { Principal } from '../../access/principal.js';
 import type { EntityService, LocationService } from '../../catalog/index.js';
 import type { GitService } from '../../git/index.js';
-import type { Workspace } from '../workspace.js';
+import type { TemplateFiles } from '../workspace/template-files.js';
+import type { Workspace } from '../workspace/workspace.js';
 
 /** A JSON Schema (draft 7), as Backstage's actions publish theirs. */
 export type JsonSchema = Record<string, unknown>;
-
-/** Where a template's relative `url`s (`./skeleton`) resolve: the template's own folder. */
-export interface TemplateSource {
-  /** Absolute folder of the template file. */
-  directory: string;
-  /** Folders content may be fetched from; anything resolving outside them is refused. */
-  allowedRoots: readonly string[];
-}
 
 export interface ActionServices {
   git: GitService;
@@ -31,7 +24,8 @@ export interface ActionContext<Input> {
   input: Input;
   stepId: string;
   workspace: Workspace;
-  source: TemplateSource;
+  /** The files that come with the template, where its relative `url`s (`./skeleton`) point. */
+  templateFiles: TemplateFiles;
   /** The user running the template, as they were when they started it. */
   principal: Principal;
   templateRef: string;

@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { stringify } from 'yaml';
 import { defineAction } from './action.js';
 
@@ -20,9 +18,7 @@ export const catalogWrite = defineAction<{ filePath?: string; entity: Record<str
   },
   async handler(context) {
     const filePath = context.input.filePath ?? 'catalog-info.yaml';
-    const target = await context.workspace.resolve(filePath, 'input.filePath');
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, stringify(context.input.entity));
+    await context.workspace.writeFile(filePath, stringify(context.input.entity), { what: 'input.filePath', overwrite: true });
     await context.log(`Wrote ${filePath}`);
   },
 });

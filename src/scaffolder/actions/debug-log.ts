@@ -1,6 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { listFiles } from '../workspace.js';
 import { defineAction } from './action.js';
 
 interface Input {
@@ -26,12 +23,12 @@ export const debugLog = defineAction<Input>({
     const { message, listWorkspace } = context.input;
     if (message) await context.log(message);
     if (!listWorkspace) return;
-    for (const file of await listFiles(context.workspace.root)) {
+    for (const file of await context.workspace.listFiles()) {
       if (listWorkspace !== 'with-contents') {
         await context.log(`workspace: ${file}`);
         continue;
       }
-      await context.log(`workspace: ${file}\n${await fs.readFile(path.join(context.workspace.root, file), 'utf8')}`);
+      await context.log(`workspace: ${file}\n${(await context.workspace.readFile(file, 'workspace')).toString('utf8')}`);
     }
   },
 });

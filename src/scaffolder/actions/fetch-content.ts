@@ -1,32 +1,15 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isBinaryFile } from 'isbinaryfile';
 import picomatch from 'picomatch';
 import { InvalidInputError } from '../../errors.js';
-import { createSecureEnvironment } from '../render/secure-nunjucks.js';
-import { listFiles, mapConcurrently } from '../workspace.js';
-import type { ActionContext, TemplateSource } from './action.js';
+import { createSecureEnvironment, renderCompiled } from '../render/secure-nunjucks.js';
+import type { TemplateEntry } from '../workspace/template-files.js';
+import { mapConcurrently } from '../workspace/workspace.js';
+import type { ActionContext } from './action.js';
 
-/**
- * The file or folder a fetch action's `url` names, next to the template. Remote URLs are not
- * fetched yet: a template's content lives beside its `template.yaml`.
- */
-export async function resolveSource(source: TemplateSource, url: string): Promise<{ absolute: string; isDirectory: boolean }> {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    throw new InvalidInputError('scaffolder.fetch_url_unsupported', `Cannot fetch ${url}: Paved fetches content from the template's own folder; use a relative url such as ./skeleton`, {
-      path: 'input.url',
-    });
-  }
-  const absolute = path.resolve(source.directory, url);
-  const real = await fs.realpath(absolute).catch(() => {
-    throw new InvalidInputError('scaffolder.fetch_not_found', `Nothing at ${url} next to the template (${absolute})`, { path: 'input.url' });
-  });
-  const roots = await Promise.all(source.allowedRoots.map((root) => fs.realpath(root).catch(() => root)));
-  if (!roots.some((root) => real === root || real.startsWith(root + path.sep))) {
-    throw new InvalidInputError('scaffolder.path_outside_workspace', `${url} leads outside the folders templates may read from`, { path: 'input.url' });
-  }
-  return { absolute: real, isDirectory: (await fs.stat(real)).isDirectory() };
-}
+// Stateless (filters only), so one of each serves every run and keeps its compiled files.
+const ENVIRONMENT = createSecureEnvironment();
+const COOKIECUTTER_ENVIRONMENT = createSecureEnvironment({ cookiecutterCompat: true });
 
 export interface TemplatingOptions {
   values: Record<string, unknown>;
@@ -39,26 +22,18 @@ export interface TemplatingOptions {
 }
 
 /**
- * Copies `sourceDir` into the workspace at `targetPath`, rendering names and contents with
- * `templating` (or copying them as they are without it). Binary files are copied; symbolic
- * links in the skeleton are refused; a rendering error names the file and line.
+ * Copies a file or folder of the template into the workspace at `targetPath`, rendering names
+ * and contents with `templating` (or copying them as they are without it). Binary files are
+ * copied; a rendering error names the file and line. Returns how many files were written.
  */
-export async function copyTree(
-  context: ActionContext<unknown>,
-  from: { absolute: string; isDirectory: boolean; url: string },
-  targetPath: string,
-  templating: TemplatingOptions | undefined,
-): Promise<number> {
-  const files = from.isDirectory ? await listFiles(from.absolute) : [path.basename(from.absolute)];
-  const baseDir = from.isDirectory ? from.absolute : path.dirname(from.absolute);
-  const environment = templating ? createSecureEnvironment({ cookiecutterCompat: templating.cookiecutterCompat }) : undefined;
+export async function copyTree(context: ActionContext<unknown>, from: TemplateEntry & { key: string }, targetPath: string, templating: TemplatingOptions | undefined): Promise<number> {
+  const files = await context.templateFiles.list(from);
+  const environment = templating ? (templating.cookiecutterCompat ? COOKIECUTTER_ENVIRONMENT : ENVIRONMENT) : undefined;
   const renderContext = templating ? (templating.cookiecutterCompat ? { cookiecutter: templating.values } : { values: templating.values }) : {};
   const verbatim = picomatch(templating?.copyWithoutTemplating ?? [], { dot: true });
   const extension = templating?.templateFileExtension === true ? '.njk' : templating?.templateFileExtension || undefined;
-  const folders = new Map<string, Promise<unknown>>();
-  const outcomes = await mapConcurrently(files, async (file) => {
-    const sourceFile = path.join(baseDir, file);
-    const [content, { mode }] = await Promise.all([fs.readFile(sourceFile), fs.stat(sourceFile)]);
+  const written = await mapConcurrently(files, async (file) => {
+    const { content, mode } = await context.templateFiles.read(from, file);
     const where = from.isDirectory ? `${from.url.replace(/\/$/, '')}/${file}` : from.url;
     let outputName = from.isDirectory ? file : '';
     let outputContent: Buffer | string = content;
@@ -69,28 +44,19 @@ export async function copyTree(
       if (renderThis && !(await isBinaryFile(content))) outputContent = renderTemplate(environment, content.toString('utf8'), renderContext, where);
     }
     // A name that renders empty is how a template leaves an optional file out.
-    if (from.isDirectory && (outputName === '' || outputName.endsWith('/'))) return 'left out';
-    const target = await context.workspace.resolve(path.posix.join(targetPath, outputName), 'input.targetPath');
-    const folder = path.dirname(target);
-    if (!folders.has(folder)) folders.set(folder, fs.mkdir(folder, { recursive: true }));
-    await folders.get(folder);
-    try {
-      // `wx` fails on an existing file: that is how existing files are kept unless `replace`.
-      await fs.writeFile(target, outputContent, { mode: mode & 0o777, flag: templating?.replace ? 'w' : 'wx' });
-      return 'written';
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      await context.log(`Keeping ${path.relative(context.workspace.root, target)}, which already exists`);
-      return 'kept';
-    }
+    if (from.isDirectory && (outputName === '' || outputName.endsWith('/'))) return false;
+    const target = path.posix.join(targetPath, outputName);
+    if (await context.workspace.writeFile(target, outputContent, { what: 'input.targetPath', mode, overwrite: templating?.replace === true })) return true;
+    await context.log(`Keeping ${target}, which already exists`);
+    return false;
   });
   await context.workspace.checkLimits();
-  return outcomes.filter((outcome) => outcome === 'written').length;
+  return written.filter(Boolean).length;
 }
 
 function renderTemplate(environment: ReturnType<typeof createSecureEnvironment>, text: string, values: object, where: string): string {
   try {
-    return environment.renderString(text, values);
+    return renderCompiled(environment, text, values);
   } catch (error) {
     const { reason, line } = describeRenderError((error as Error).message, text);
     throw new InvalidInputError('scaffolder.render_failed', `Cannot render ${where}${line ? ` line ${line}` : ''}: ${reason}`, { file: where, ...(line ? { line } : {}) });

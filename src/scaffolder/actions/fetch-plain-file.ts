@@ -1,4 +1,4 @@
-import { copyTree, resolveSource } from './fetch-content.js';
+import { copyTree } from './fetch-content.js';
 import { defineAction } from './action.js';
 
 export const fetchPlainFile = defineAction<{ url: string; targetPath: string }>({
@@ -18,9 +18,9 @@ export const fetchPlainFile = defineAction<{ url: string; targetPath: string }>(
   },
   async handler(context) {
     const { url, targetPath } = context.input;
-    const from = await resolveSource(context.source, url);
+    const from = await context.templateFiles.resolve(url);
     if (from.isDirectory) throw new Error(`${url} is a folder; use fetch:plain for folders`);
-    await copyTree(context, { ...from, url }, targetPath, undefined);
+    await copyTree(context, from, targetPath, undefined);
     await context.log(`Copied ${url} to ${targetPath}`);
   },
 });

@@ -1,4 +1,4 @@
-import { copyTree, resolveSource } from './fetch-content.js';
+import { copyTree } from './fetch-content.js';
 import { defineAction } from './action.js';
 
 interface Input {
@@ -29,9 +29,9 @@ export const fetchTemplateFile = defineAction<Input>({
   },
   async handler(context) {
     const { url, targetPath, values = {}, ...options } = context.input;
-    const from = await resolveSource(context.source, url);
+    const from = await context.templateFiles.resolve(url);
     if (from.isDirectory) throw new Error(`${url} is a folder; use fetch:template for folders`);
-    await copyTree(context, { ...from, url }, targetPath, { values, ...options });
+    await copyTree(context, from, targetPath, { values, ...options });
     await context.log(`Rendered ${url} to ${targetPath}`);
   },
 });

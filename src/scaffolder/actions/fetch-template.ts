@@ -1,4 +1,4 @@
-import { copyTree, resolveSource } from './fetch-content.js';
+import { copyTree } from './fetch-content.js';
 import { defineAction } from './action.js';
 
 interface Input {
@@ -34,9 +34,9 @@ export const fetchTemplate = defineAction<Input>({
   examples: [{ description: 'Render the skeleton', example: 'action: fetch:template\ninput:\n  url: ./skeleton\n  values:\n    name: ${{ parameters.name }}' }],
   async handler(context) {
     const { url, targetPath = '.', values = {}, ...options } = context.input;
-    const from = await resolveSource(context.source, url);
+    const from = await context.templateFiles.resolve(url);
     if (!from.isDirectory) throw new Error(`${url} is a file; use fetch:template:file for single files`);
-    const written = await copyTree(context, { ...from, url }, targetPath, { values, ...options });
+    const written = await copyTree(context, from, targetPath, { values, ...options });
     await context.log(`Rendered ${written} files from ${url} into ${targetPath}`);
   },
 });

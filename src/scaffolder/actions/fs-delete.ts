@@ -1,6 +1,4 @@
-import fs from 'node:fs/promises';
 import picomatch from 'picomatch';
-import { listFiles } from '../workspace.js';
 import { defineAction } from './action.js';
 
 export const fsDelete = defineAction<{ files: string[] }>({
@@ -19,14 +17,14 @@ export const fsDelete = defineAction<{ files: string[] }>({
     for (const pattern of context.input.files) {
       if (picomatch.scan(pattern).isGlob) {
         // Checked like a path first, so a glob cannot reach outside either.
-        await context.workspace.resolve(picomatch.scan(pattern).base || '.', 'input.files');
+        await context.workspace.exists(picomatch.scan(pattern).base || '.', 'input.files');
         const matches = picomatch(pattern, { dot: true });
-        for (const file of (await listFiles(context.workspace.root)).filter((candidate) => matches(candidate))) {
-          await fs.rm(await context.workspace.resolve(file, 'input.files'), { force: true });
+        for (const file of (await context.workspace.listFiles()).filter((candidate) => matches(candidate))) {
+          await context.workspace.remove(file, 'input.files');
           await context.log(`Deleted ${file}`);
         }
       } else {
-        await fs.rm(await context.workspace.resolve(pattern, 'input.files'), { recursive: true, force: true });
+        await context.workspace.remove(pattern, 'input.files');
         await context.log(`Deleted ${pattern}`);
       }
     }

@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { defineAction } from './action.js';
 
 interface Input {
@@ -30,14 +28,13 @@ export const fsRename = defineAction<Input>({
   },
   async handler(context) {
     for (const [index, file] of context.input.files.entries()) {
-      const from = await context.workspace.resolve(file.from, `input.files[${index}].from`);
-      const to = await context.workspace.resolve(file.to, `input.files[${index}].to`);
-      if (!(await fs.stat(from).catch(() => undefined))) throw new Error(`input.files[${index}].from: ${file.from} does not exist in the workspace`);
-      if (!file.overwrite && (await fs.stat(to).catch(() => undefined))) {
-        throw new Error(`input.files[${index}].to: ${file.to} already exists; set overwrite: true to replace it`);
+      const what = { from: `input.files[${index}].from`, to: `input.files[${index}].to` };
+      if (!(await context.workspace.exists(file.from, what.from))) throw new Error(`${what.from}: ${file.from} does not exist in the workspace`);
+      if (await context.workspace.exists(file.to, what.to)) {
+        if (!file.overwrite) throw new Error(`${what.to}: ${file.to} already exists; set overwrite: true to replace it`);
+        await context.workspace.remove(file.to, what.to);
       }
-      await fs.mkdir(path.dirname(to), { recursive: true });
-      await fs.rename(from, to);
+      await context.workspace.rename(file.from, file.to, what);
       await context.log(`Renamed ${file.from} to ${file.to}`);
     }
   },

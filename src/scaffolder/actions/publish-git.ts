@@ -54,7 +54,7 @@ export const publishGit = defineAction<Input>({
     const branch = input.defaultBranch ?? 'main';
     const repository = await services.git.create(principal, { namespace, name, ...(input.owner ? { ownerRef: input.owner } : {}) });
     await context.log(`Created repository ${namespace}/${name}, owned by ${repository.ownerRef}`);
-    const { commit } = await services.git.publishDirectory(principal, repository, await context.workspace.resolve(input.sourcePath ?? '.', 'input.sourcePath'), {
+    const { commit } = await services.git.publishDirectory(principal, repository, await context.workspace.folderOnDisk(input.sourcePath ?? '.', 'input.sourcePath'), {
       branch,
       message: input.gitCommitMessage ?? 'Initial commit',
       author: commitAuthor(principal.userRef, input),

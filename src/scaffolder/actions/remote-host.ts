@@ -76,7 +76,7 @@ export async function pushToCreatedRepository(
   created: { cloneUrl: string; contentsUrl: (branch: string) => string; authorization: string },
 ): Promise<void> {
   const branch = context.input.defaultBranch ?? 'main';
-  const { commit } = await pushDirectory(await context.workspace.resolve(context.input.sourcePath ?? '.', 'input.sourcePath'), created.cloneUrl, {
+  const { commit } = await pushDirectory(await context.workspace.folderOnDisk(context.input.sourcePath ?? '.', 'input.sourcePath'), created.cloneUrl, {
     branch,
     message: context.input.gitCommitMessage ?? 'Initial commit',
     author: commitAuthor(context.principal.userRef, context.input),

@@ -103,3 +103,21 @@ export function createSecureEnvironment(options: SecureEnvironmentOptions = {}):
   if (options.cookiecutterCompat) environment.addFilter('jsonify', (value: unknown) => JSON.stringify(value));
   return environment;
 }
+
+/** Compiled file templates by environment and text: golden paths render the same files again and again. */
+const compiled = new WeakMap<nunjucks.Environment, Map<string, nunjucks.Template>>();
+const MAX_COMPILED = 2_000;
+const MAX_CACHED_TEXT = 256 * 1024;
+
+/** `environment.renderString(text, context)`, compiling each distinct text once (LRU-bounded). */
+export function renderCompiled(environment: nunjucks.Environment, text: string, context: object): string {
+  if (text.length > MAX_CACHED_TEXT) return environment.renderString(text, context);
+  let templates = compiled.get(environment);
+  if (!templates) compiled.set(environment, (templates = new Map()));
+  let template = templates.get(text);
+  if (template) templates.delete(text);
+  else template = new nunjucks.Template(text, environment, undefined, true);
+  templates.set(text, template);
+  if (templates.size > MAX_COMPILED) templates.delete(templates.keys().next().value!);
+  return template.render(context);
+}
