@@ -18,6 +18,8 @@ const configSchema = z.object({
   /** PostgreSQL schema to use (created when missing); lets several instances share one database. */
   databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'use lower-case letters, digits and _').optional(),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The key secrets are encrypted under (32 bytes, hex or base64); generated into the data dir when absent. */
+  masterKey: z.string().optional(),
   /** Groups whose members are administrators. */
   adminGroups: z.array(z.string()).default(['group:default/paved-admins']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -87,6 +89,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     databaseUrl: env.DATABASE_URL,
     databaseSchema: env.PAVED_DATABASE_SCHEMA,
     adminToken: env.PAVED_ADMIN_TOKEN,
+    masterKey: env.PAVED_MASTER_KEY,
     adminGroups: list(env.PAVED_ADMIN_GROUPS),
     logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,
     demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),

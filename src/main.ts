@@ -13,7 +13,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const paved = await createPaved(config);
+  let paved;
+  try {
+    paved = await createPaved(config);
+  } catch (error) {
+    // A master key that does not open the stored secrets, say: refuse clearly, exit 2.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   if (paved.generatedAdminToken) {
     // Shown once, on the first start; it is also kept in the data dir for `paved` on this machine.
     process.stdout.write(`\nAdministrator token (shown once; also saved in ${config.dataDir}/admin-token):\n\n  ${paved.generatedAdminToken}\n\n`);

@@ -13,6 +13,7 @@ import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { createScaffolder } from './scaffolder/index.js';
+import { createSecrets, secretsMigrations } from './secrets/index.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { tasksMigrations } from './tasks/migrations.js';
 import { taskRoutes } from './tasks/routes.js';
@@ -51,7 +52,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     sqliteFile: path.join(config.dataDir, 'paved.sqlite'),
   });
   const { db } = database;
-  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
+  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, secretsMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
 
   const audit = createAudit({ db });
   const fileRoots = [...config.catalog.fileRoots, ...(config.demo ? [DEMO_DIR] : []), ...(config.goldenPaths ? [GOLDEN_PATHS_DIR] : [])];
@@ -67,6 +68,10 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
   });
   const git = createGit({ db, dataDir: config.dataDir });
+  const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   let app: FastifyInstance | undefined;
   const scaffolder = createScaffolder({
     entities: catalog.entities,
@@ -104,6 +109,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       { prefix: '/api/tasks', routes: taskRoutes(tasks) },
       { prefix: '/api/scaffolder', routes: scaffolder.routes(tasks) },
       { prefix: '/api/git', routes: git.routes },
+      { prefix: '/api/secrets', routes: secrets.routes },
       { prefix: '/git', routes: git.smartHttp },
     ],
     async health() {

@@ -27,7 +27,7 @@ describe('logs', () => {
     await paved?.close();
   });
 
-  it('never contain a token, even at trace level and on errors', async () => {
+  it('never contain a token or a secret value, even at trace level and on errors', async () => {
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
     const created = await paved.app.inject({ method: 'POST', url: '/api/access/tokens', headers, payload: JSON.stringify({ name: 'x', userRef: 'user:default/ada' }) });
     expect(created.statusCode).toBe(201);
@@ -35,10 +35,15 @@ describe('logs', () => {
     await paved.app.inject({ method: 'GET', url: '/api/catalog/entities?limit=1', headers: { authorization: `Bearer ${secret}` } });
     await paved.app.inject({ method: 'GET', url: '/api/catalog/entities', headers: { authorization: 'Bearer pvd_wrong-token-value' } });
     await paved.app.inject({ method: 'POST', url: '/api/catalog/entities', headers, payload: '{"broken' });
+    const secretValue = 'hunter2-super-secret-value';
+    const stored = await paved.app.inject({ method: 'PUT', url: '/api/secrets/environments/production/DB_PASSWORD', headers, payload: JSON.stringify({ value: secretValue }) });
+    expect(stored.statusCode).toBe(200);
+    await paved.app.inject({ method: 'PUT', url: '/api/secrets/environments/production/bad-name', headers, payload: JSON.stringify({ value: secretValue }) });
     expect(lines.length).toBeGreaterThan(3);
     const all = lines.join('');
     expect(all).not.toContain(ADMIN_TOKEN);
     expect(all).not.toContain(secret);
     expect(all).not.toContain('pvd_wrong-token-value');
+    expect(all).not.toContain(secretValue);
   });
 });

@@ -23,6 +23,8 @@ const rules = {
   'git.repository.delete': 'owner',
   'git.repository.push': 'owner',
   'scaffolder.template.run': 'anyone',
+  'secrets.secret.write': 'owner',
+  'secrets.secret.list': 'owner',
   'tasks.task.read': 'creator',
   'tasks.task.cancel': 'creator',
   'tasks.task.retry': 'creator',
