@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
+import { createPipelines, pipelinesMigrations } from './pipelines/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
 import { createHttpMetrics } from './http/metrics.js';
@@ -52,7 +53,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     sqliteFile: path.join(config.dataDir, 'paved.sqlite'),
   });
   const { db } = database;
-  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, secretsMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
+  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, pipelinesMigrations, secretsMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
 
   const audit = createAudit({ db });
   const fileRoots = [...config.catalog.fileRoots, ...(config.demo ? [DEMO_DIR] : []), ...(config.goldenPaths ? [GOLDEN_PATHS_DIR] : [])];
@@ -84,8 +85,14 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     templateRoots: fileRoots,
     integrations: config.integrations,
   });
+  const pipelines = createPipelines({ db, git: git.service, secrets: secrets.service, dataDir: config.dataDir, logger: logger.child({ module: 'pipelines' }) });
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
-  const tasks = createTaskEngine({ db, logger: logger.child({ module: 'tasks' }), definitions: [scaffolder.taskDefinition, ...(options.taskDefinitions ?? [])] });
+  const tasks = createTaskEngine({
+    db,
+    logger: logger.child({ module: 'tasks' }),
+    definitions: [scaffolder.taskDefinition, pipelines.taskDefinition, ...(options.taskDefinitions ?? [])],
+  });
+  const pipelineApi = pipelines.attach(tasks);
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const access = createAccess({ db, directory: catalog.entities, adminTokenHash: adminToken.hash, adminGroups: config.adminGroups });
 
@@ -110,6 +117,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       { prefix: '/api/scaffolder', routes: scaffolder.routes(tasks) },
       { prefix: '/api/git', routes: git.routes },
       { prefix: '/api/secrets', routes: secrets.routes },
+      { prefix: '/api/pipelines', routes: pipelineApi.routes },
       { prefix: '/git', routes: git.smartHttp },
     ],
     async health() {

@@ -44,6 +44,9 @@ export interface GitService {
    */
   recordPush(repository: Repository, pusher: string, before: Map<string, string>): Promise<PushEvent[]>;
   pushes(namespace: string, name: string, limit: number): Promise<PushEvent[]>;
+  /** Calls `listener` after every recorded push (pipelines start runs from it). */
+  onPush(listener: PushListener): void;
+  directoryOf(repository: Repository): string;
   /**
    * Commits the files of `sourceDirectory` on `branch` and pushes them to the repository as
    * `principal` (who must be allowed to push); the push is recorded like any other.
@@ -54,6 +57,8 @@ export interface GitService {
   tree(namespace: string, name: string, ref: string, path: string): ReturnType<typeof readTree>;
   file(namespace: string, name: string, ref: string, path: string): Promise<Buffer>;
 }
+
+export type PushListener = (repository: Repository, events: PushEvent[]) => void;
 
 export interface PushEvent {
   id: string;
@@ -79,6 +84,7 @@ export function validateRepositoryName(value: string, field: 'namespace' | 'name
 export function createGitService(deps: { db: Kysely<Database>; dataDir: string }): GitService {
   const { db } = deps;
   const root = path.join(deps.dataDir, 'git');
+  const pushListeners: PushListener[] = [];
   fs.mkdirSync(root, { recursive: true });
   const directoryOf = (namespace: string, name: string) => path.join(root, namespace, `${name}.git`);
   const toRepository = (row: Database['git_repositories']): Repository => ({
@@ -166,8 +172,16 @@ export function createGitService(deps: { db: Kysely<Database>; dataDir: string }
           events.map((event) => ({ actor: pusher, action: 'git.push', target: `repo:${event.repository}`, details: { ref: event.ref, before: event.before, after: event.after, commits: event.commits.length } })),
         );
       });
+      for (const listener of pushListeners) listener(repository, events);
       return events;
     },
+
+    onPush(listener) {
+      pushListeners.push(listener);
+    },
+
+    /** Where the repository's bare directory is, for processes that read it (pipeline checkouts). */
+    directoryOf: (repository) => directoryOf(repository.namespace, repository.name),
 
     async publishDirectory(principal, repository, sourceDirectory, options) {
       authorize(principal, 'git.repository.push', { ref: repository.path, ownerRefs: [repository.ownerRef] });

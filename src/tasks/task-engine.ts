@@ -55,7 +55,8 @@ export interface TaskEngineOptions {
 
 export interface TaskEngine {
   /** Queues a task; it runs as soon as a worker of any process is free. */
-  enqueue(kind: string, input: unknown, options: { createdBy: string; timeoutMs?: number; secrets?: Record<string, string> }): Promise<Task>;
+  /** `id` lets a module record the task under its id before queueing it (default: a new UUIDv7). */
+  enqueue(kind: string, input: unknown, options: { createdBy: string; timeoutMs?: number; secrets?: Record<string, string>; id?: string }): Promise<Task>;
   get(id: string): Promise<Task>;
   /** Newest first, with the total that match. */
   list(query: TaskListQuery): Promise<{ tasks: Task[]; total: number }>;
@@ -241,7 +242,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
     async enqueue(kind, input, enqueueOptions) {
       if (!definitions.has(kind)) throw new InvalidInputError('tasks.unknown_kind', `No task definition for kind ${kind}`, { path: 'kind' });
       const row: TaskRow = {
-        id: timeOrderedId(),
+        id: enqueueOptions.id ?? timeOrderedId(),
         kind,
         input: JSON.stringify(input ?? null),
         status: 'queued',

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { GitService } from '../git/index.js';
+import type { SecretsService } from '../secrets/index.js';
+import type { TaskDefinition } from '../tasks/task-definition.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { type Executor, createLocalExecutor } from './local-executor.js';
+import { pipelineTaskDefinition } from './pipeline-task.js';
+import { type PipelinesService, createPipelinesService } from './pipelines-service.js';
+import { pipelineRoutes } from './routes.js';
+
+export { pipelinesMigrations } from './migrations.js';
+
+export interface PipelinesModule {
+  taskDefinition: TaskDefinition;
+  /** Once the task engine exists: starts runs on pushes and mounts the API. */
+  attach(tasks: TaskEngine): { service: PipelinesService; routes: FastifyPluginAsync };
+}
+
+/** CI: `.paved/pipeline.yaml` of a repository in Paved's git runs on push, as durable tasks. */
+export function createPipelines(deps: { db: Kysely<Database>; git: GitService; secrets: SecretsService; dataDir: string; logger: Logger; executor?: Executor }): PipelinesModule {
+  let service: PipelinesService | undefined;
+  const taskDefinition = pipelineTaskDefinition({
+    git: deps.git,
+    secrets: deps.secrets,
+    executor: deps.executor ?? createLocalExecutor(),
+    workRoot: path.join(deps.dataDir, 'pipelines', 'work'),
+    unfinishedBefore: (input) => service!.unfinishedBefore(input),
+  });
+  return {
+    taskDefinition,
+    attach(tasks) {
+      service = createPipelinesService({ db: deps.db, git: deps.git, tasks, logger: deps.logger });
+      const attached = service;
+      deps.git.onPush((repository, events) => {
+        attached.onPush(repository, events).catch((error: unknown) => deps.logger.error({ err: error, repository: `${repository.namespace}/${repository.name}` }, 'could not start pipeline runs'));
+      });
+      return { service: attached, routes: pipelineRoutes(attached, tasks) };
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+
+export interface StepCommand {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Each output line, as it comes; the executor does not keep them. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+}
+
+export interface StepOutcome {
+  exitCode: number | null;
+  /** Why it stopped early: its timeout, or the run was cancelled. */
+  stopped?: 'timeout' | 'cancelled';
+  durationMs: number;
+}
+
+/**
+ * Where steps run. `local` runs them as processes on this machine; a Kubernetes Job executor
+ * would implement the same interface (the workspace becoming a volume).
+ */
+export interface Executor {
+  run(step: StepCommand): Promise<StepOutcome>;
+}
+
+/** Longest line kept whole; a longer one is cut (its end dropped) so one line cannot take all memory. */
+const MAX_LINE = 16 * 1024;
+/** Time between SIGTERM and SIGKILL when a step is stopped. */
+const KILL_GRACE_MS = 2_000;
+
+/**
+ * Runs each step as `sh -c` in its own process group, so stopping it (timeout or cancel) stops
+ * everything it started. The environment is exactly what the caller gives: nothing of Paved's own.
+ */
+export function createLocalExecutor(): Executor {
+  return {
+    run(step) {
+      const started = Date.now();
+      return new Promise<StepOutcome>((resolve, reject) => {
+        const child = spawn('sh', ['-c', step.command], { cwd: step.cwd, env: step.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stopped: StepOutcome['stopped'];
+        let killTimer: NodeJS.Timeout | undefined;
+        const stop = (reason: 'timeout' | 'cancelled') => {
+          if (stopped || child.exitCode !== null) return;
+          stopped = reason;
+          signalGroup(child.pid, 'SIGTERM');
+          killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+        };
+        const timeout = setTimeout(() => stop('timeout'), step.timeoutMs);
+        const onAbort = () => stop('cancelled');
+        if (step.signal.aborted) onAbort();
+        step.signal.addEventListener('abort', onAbort, { once: true });
+        const pending = [lines(child.stdout, (line) => step.onLine(line, 'stdout')), lines(child.stderr, (line) => step.onLine(line, 'stderr'))];
+        child.on('error', reject);
+        child.on('close', async (code) => {
+          clearTimeout(timeout);
+          if (killTimer) clearTimeout(killTimer);
+          step.signal.removeEventListener('abort', onAbort);
+          // Children left behind by the step (backgrounded with &) go with it.
+          signalGroup(child.pid, 'SIGKILL');
+          await Promise.all(pending);
+          resolve({ exitCode: code, ...(stopped ? { stopped } : {}), durationMs: Date.now() - started });
+        });
+      });
+    },
+  };
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** Splits a stream into lines (UTF-8 safe across chunks), calling `onLine` for each; cuts very long lines. */
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  const cut = (line: string) => `${line.slice(0, MAX_LINE)} … [line cut at ${MAX_LINE} characters]`;
+  let partial = '';
+  // After cutting a line that has not ended yet, the rest of it is dropped up to its end.
+  let dropping = false;
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => {
+      let text = decoder.write(chunk);
+      if (dropping) {
+        const end = text.indexOf('\n');
+        if (end < 0) return;
+        text = text.slice(end + 1);
+        dropping = false;
+      }
+      const parts = (partial + text).split('\n');
+      partial = parts.pop()!;
+      for (const part of parts) onLine(part.length > MAX_LINE ? cut(part) : part.replace(/\r$/, ''));
+      if (partial.length > MAX_LINE) {
+        onLine(cut(partial));
+        partial = '';
+        dropping = true;
+      }
+    });
+    stream.on('end', () => {
+      const rest = dropping ? '' : partial + decoder.end();
+      if (rest) onLine(rest);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,157 @@
+import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/** `10m`, `90s`, `1h`, or a number of seconds. */
+const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'use a number of seconds or a duration such as 90s, 10m, 1h')]);
+const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]));
+
+const stepSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    run: z.string().min(1).optional(),
+    /** Built-in steps; `deploy` is reserved for the delivery module. */
+    uses: z.enum(['deploy']).optional(),
+    env: envMap.optional(),
+    'working-directory': z.string().optional(),
+    timeout: duration.optional(),
+    if: z.string().optional(),
+  })
+  .strict()
+  .refine((step) => (step.run === undefined) !== (step.uses === undefined), { message: 'a step has either run (a shell command) or uses (a built-in step)' });
+
+const jobSchema = z
+  .object({
+    needs: z.union([z.string(), z.array(z.string())]).optional(),
+    env: envMap.optional(),
+    timeout: duration.optional(),
+    if: z.string().optional(),
+    steps: z.array(stepSchema).min(1),
+    /** Paths (globs) kept after the run, downloadable. */
+    artifacts: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+const branchFilter = z.object({ branches: z.array(z.string().min(1)).optional() }).strict();
+
+export const pipelineFileSchema = z
+  .object({
+    apiVersion: z.literal('paved.dev/v1'),
+    kind: z.literal('Pipeline'),
+    metadata: z.object({ name: z.string().min(1) }).loose(),
+    spec: z
+      .object({
+        on: z
+          .object({
+            push: z.union([branchFilter, z.null()]).optional(),
+            manual: z.union([z.object({}).strict(), z.null(), z.boolean()]).optional(),
+            schedule: z.array(z.object({ cron: z.string().min(1) }).strict()).optional(),
+          })
+          .strict(),
+        env: envMap.optional(),
+        /** Secret names the runs get as environment variables (from the component's, then the team's secrets). */
+        secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'secret names are upper-case environment variable names')).optional(),
+        /** `queue` (default): a branch's runs wait for the one before; `parallel`: they do not. */
+        concurrency: z.enum(['queue', 'parallel']).optional(),
+        jobs: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'job ids use lower-case letters, digits, - and _'), jobSchema).optional(),
+        /** Shorthand for one job called `main`. */
+        steps: z.array(stepSchema).min(1).optional(),
+        artifacts: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .refine((spec) => (spec.jobs === undefined) !== (spec.steps === undefined), { message: 'spec has either jobs or steps (one job), not both and not neither' }),
+  })
+  .strict();
+
+export type PipelineFile = z.infer<typeof pipelineFileSchema>;
+export type PipelineStep = z.infer<typeof stepSchema>;
+
+/** A pipeline's jobs in the order they run: every job after the jobs it needs. */
+export interface PipelineJob {
+  id: string;
+  needs: string[];
+  env: Record<string, string>;
+  timeoutMs?: number;
+  if?: string;
+  steps: PipelineStep[];
+  artifacts: string[];
+}
+
+export interface PipelineProblem {
+  message: string;
+  path: string;
+  line?: number;
+}
+
+export type ParsedPipeline = { ok: true; pipeline: PipelineFile; jobs: PipelineJob[] } | { ok: false; problems: PipelineProblem[] };
+
+export function durationMs(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value * 1000;
+  const [, amount, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)!;
+  return Number(amount) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+}
+
+/**
+ * Reads `.paved/pipeline.yaml`: YAML, then the schema, then the job graph. Every problem comes
+ * with its JSON path and, where the file says, its line.
+ */
+export function parsePipelineFile(text: string): ParsedPipeline {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (document.errors.length > 0) {
+    return { ok: false, problems: document.errors.map((error) => ({ message: error.message.split('\n')[0]!, path: '', line: error.linePos?.[0]?.line })) };
+  }
+  const lineOf = (path: readonly PropertyKey[]) => {
+    let node: unknown = document.contents;
+    let found: number | undefined = lineCounter.linePos((document.contents as { range?: [number] } | null)?.range?.[0] ?? 0).line;
+    for (const key of path) {
+      if (isMap(node)) node = node.get(key as string, true);
+      else if (isSeq(node)) node = node.get(Number(key), true);
+      else break;
+      const offset = (node as { range?: [number] } | undefined)?.range?.[0];
+      if (offset === undefined) break;
+      found = lineCounter.linePos(offset).line;
+    }
+    return found;
+  };
+  const result = pipelineFileSchema.safeParse(document.toJS({ maxAliasCount: 50 }));
+  if (!result.success) {
+    return { ok: false, problems: result.error.issues.map((issue) => ({ message: issue.message, path: issue.path.join('.'), line: lineOf(issue.path) })) };
+  }
+  const ordered = orderJobs(result.data);
+  if ('problem' in ordered) return { ok: false, problems: [{ ...ordered.problem, line: lineOf(ordered.problem.path.split('.')) }] };
+  return { ok: true, pipeline: result.data, jobs: ordered.jobs };
+}
+
+function orderJobs(pipeline: PipelineFile): { jobs: PipelineJob[] } | { problem: PipelineProblem } {
+  const { spec } = pipeline;
+  const toEnv = (env: Record<string, string | number | boolean> | undefined) => Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
+  const declared: Record<string, z.infer<typeof jobSchema>> = spec.jobs ?? { main: { steps: spec.steps!, artifacts: spec.artifacts } };
+  const jobs = new Map<string, PipelineJob>();
+  for (const [id, job] of Object.entries(declared)) {
+    const needs = job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
+    for (const need of needs) if (!(need in declared)) return { problem: { message: `job ${id} needs ${need}, which is not a job of this pipeline`, path: `spec.jobs.${id}.needs` } };
+    const step = job.steps.findIndex((candidate) => candidate.uses === 'deploy');
+    if (step >= 0) return { problem: { message: 'the deploy step arrives with the delivery module; it cannot run yet', path: `spec.jobs.${id}.steps.${step}.uses` } };
+    jobs.set(id, { id, needs, env: { ...toEnv(spec.env), ...toEnv(job.env) }, timeoutMs: durationMs(job.timeout), if: job.if, steps: job.steps, artifacts: job.artifacts ?? [] });
+  }
+  const ordered: PipelineJob[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, chain: string[]): PipelineProblem | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return { message: `jobs depend on each other in a cycle: ${[...chain, id].join(' → ')}`, path: `spec.jobs.${id}.needs` };
+    state.set(id, 'visiting');
+    for (const need of jobs.get(id)!.needs) {
+      const problem = visit(need, [...chain, id]);
+      if (problem) return problem;
+    }
+    state.set(id, 'done');
+    ordered.push(jobs.get(id)!);
+    return undefined;
+  };
+  for (const id of jobs.keys()) {
+    const problem = visit(id, []);
+    if (problem) return { problem };
+  }
+  return { jobs: ordered };
+}

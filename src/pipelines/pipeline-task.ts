@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { GitService } from '../git/index.js';
+import type { SecretsService } from '../secrets/index.js';
+import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
+import type { Executor } from './local-executor.js';
+import { createMasker } from './masker.js';
+import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
+
+const run = promisify(execFile);
+
+export const PIPELINE_TASK_KIND = 'pipelines.run';
+const PREPARE_STEP = 'prepare';
+const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
+/** Lines of one step kept in the log; the rest is counted, not kept. */
+const MAX_LINES_PER_STEP = 10_000;
+
+/** What a run stores as its task input: everything it needs, fixed when it was triggered. */
+export interface PipelineTaskInput {
+  repository: { namespace: string; name: string; ownerRef: string };
+  number: number;
+  branch: string;
+  commit: string;
+  concurrency: 'queue' | 'parallel';
+  secrets: string[];
+  /** The jobs in order, or why the pipeline file is invalid. */
+  jobs: PipelineJob[];
+  problems: PipelineProblem[];
+}
+
+export interface JobResult {
+  job: string;
+  steps: { name: string; exitCode: number | null; durationMs: number; stopped?: string; droppedLines?: number }[];
+}
+
+export interface PipelineTaskDeps {
+  git: GitService;
+  secrets: SecretsService;
+  executor: Executor;
+  /** Where jobs check out their commit: `<dataDir>/pipelines/work`. */
+  workRoot: string;
+  /** Ids of the runs of the same branch that came before this one and have not finished. */
+  unfinishedBefore(input: PipelineTaskInput): Promise<string[]>;
+}
+
+/**
+ * A pipeline run as a durable task: `prepare` (refuse an invalid file with its lines; wait for
+ * the branch's earlier runs), then one task step per job, in dependency order. A run whose
+ * process dies resumes at the job it was in, which starts again from a fresh checkout.
+ */
+export function pipelineTaskDefinition(deps: PipelineTaskDeps): TaskDefinition {
+  return {
+    kind: PIPELINE_TASK_KIND,
+    steps(rawInput) {
+      const input = rawInput as PipelineTaskInput;
+      return [
+        { id: PREPARE_STEP, run: (context: StepContext) => prepare(deps, input, context) },
+        ...input.jobs.map((job) => ({ id: `job:${job.id}`, run: (context: StepContext) => runJob(deps, input, job, context) })),
+      ];
+    },
+  };
+}
+
+async function prepare(deps: PipelineTaskDeps, input: PipelineTaskInput, context: StepContext): Promise<void> {
+  if (input.problems.length > 0) {
+    const listed = input.problems.map((problem) => `line ${problem.line ?? '?'}${problem.path ? ` (${problem.path})` : ''}: ${problem.message}`);
+    for (const line of listed) await context.log(`.paved/pipeline.yaml ${line}`, 'error');
+    throw new Error(`.paved/pipeline.yaml is invalid: ${listed.join('; ')}`);
+  }
+  if (input.concurrency === 'parallel') return;
+  let announced = false;
+  for (;;) {
+    const waitingFor = await deps.unfinishedBefore(input);
+    if (waitingFor.length === 0) return;
+    if (!announced) await context.log(`Waiting for ${waitingFor.length} earlier run(s) of ${input.branch} to finish`);
+    announced = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (context.signal.aborted) throw context.signal.reason;
+  }
+}
+
+async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: PipelineJob, context: StepContext): Promise<JobResult> {
+  const { namespace, name } = input.repository;
+  const workspace = path.join(deps.workRoot, context.taskId, job.id);
+  await fs.rm(workspace, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(workspace), { recursive: true });
+  const bare = deps.git.directoryOf(await deps.git.get(namespace, name));
+  await run('git', ['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal });
+  await run('git', ['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal });
+  await context.log(`Checked out ${input.commit.slice(0, 12)} (${input.branch})`);
+
+  // The component's secrets first, then its team's; the component is the repository's namesake.
+  const scopes = [`component:default/${name}`, input.repository.ownerRef];
+  const secrets = await deps.secrets.reveal(scopes, input.secrets, { actor: `pipeline:${namespace}/${name}#${input.number}`, purpose: `job ${job.id}` });
+  const missing = input.secrets.filter((secret) => !secrets.has(secret));
+  if (missing.length > 0) throw new Error(`secrets ${missing.join(', ')} are declared but set in none of ${scopes.join(', ')}`);
+  const mask = createMasker([...secrets.values()]);
+
+  const result: JobResult = { job: job.id, steps: [] };
+  try {
+    for (const [index, step] of job.steps.entries()) {
+      const stepName = step.name ?? `step ${index + 1}`;
+      const cwd = path.resolve(workspace, step['working-directory'] ?? '.');
+      if (path.relative(workspace, cwd).startsWith('..')) throw new Error(`${stepName}: working-directory ${step['working-directory']} is outside the checkout`);
+      await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
+      let kept = 0;
+      let dropped = 0;
+      let writing = Promise.resolve();
+      const outcome = await deps.executor.run({
+        command: step.run!,
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          HOME: process.env.HOME ?? workspace,
+          LANG: 'C.UTF-8',
+          TMPDIR: os.tmpdir(),
+          CI: 'true',
+          CI_REPOSITORY: `${namespace}/${name}`,
+          CI_BRANCH: input.branch,
+          CI_COMMIT: input.commit,
+          CI_RUN_NUMBER: String(input.number),
+          CI_JOB: job.id,
+          ...job.env,
+          ...Object.fromEntries(Object.entries(step.env ?? {}).map(([key, value]) => [key, String(value)])),
+          ...Object.fromEntries(secrets),
+        },
+        timeoutMs: durationMs(step.timeout) ?? job.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+        signal: context.signal,
+        onLine(line) {
+          if (kept >= MAX_LINES_PER_STEP) return void (dropped += 1);
+          kept += 1;
+          const masked = mask(line);
+          writing = writing.then(() => context.log(masked));
+        },
+      });
+      await writing;
+      if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
+      result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
+      if (outcome.stopped === 'timeout') throw new Error(`${stepName} timed out after ${outcome.durationMs} ms`);
+      if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
+      if (outcome.exitCode !== 0) throw new Error(`${stepName} failed with exit code ${outcome.exitCode}`);
+      await context.log(`✔ ${stepName}: exit 0 in ${outcome.durationMs} ms`);
+    }
+    return result;
+  } finally {
+    await fs.rm(workspace, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf } from '../http/request-principal.js';
+import { followTask } from '../tasks/follow-task.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { parsePipelineFile, pipelineFileSchema } from './pipeline-file.js';
+import type { PipelinesService } from './pipelines-service.js';
+
+const repoParams = z.object({ namespace: z.string(), name: z.string() });
+const idParams = z.object({ id: z.string() });
+
+/** `/api/pipelines`: runs per repository, their live logs, cancel and re-run, and the file's schema. */
+export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine): FastifyPluginAsync {
+  const jsonSchema = z.toJSONSchema(pipelineFileSchema, { io: 'input', unrepresentable: 'any' });
+  return async (plainApp) => {
+    const app = plainApp.withTypeProvider<ZodTypeProvider>();
+
+    app.get('/schema', { schema: { summary: 'The JSON Schema of .paved/pipeline.yaml' } }, async (request) => {
+      principalOf(request);
+      return jsonSchema;
+    });
+
+    app.post('/validate', { schema: { summary: 'Check a pipeline file (YAML text): its problems, with lines', body: z.string() } }, async (request) => {
+      principalOf(request);
+      const parsed = parsePipelineFile(request.body);
+      return parsed.ok ? { valid: true, problems: [], jobs: parsed.jobs.map((job) => job.id) } : { valid: false, problems: parsed.problems };
+    });
+
+    app.get(
+      '/repositories/:namespace/:name/runs',
+      { schema: { summary: "A repository's runs, newest first", params: repoParams, querystring: z.object({ branch: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) } },
+      async (request) => {
+        principalOf(request);
+        return { items: await pipelines.list(request.params.namespace, request.params.name, request.query) };
+      },
+    );
+
+    app.post(
+      '/repositories/:namespace/:name/runs',
+      { schema: { summary: "Run a branch's pipeline now (for those who may push)", params: repoParams, body: z.object({ branch: z.string().min(1).default('main') }) } },
+      async (request, reply) => {
+        reply.code(201);
+        return pipelines.startManually(principalOf(request), request.params.namespace, request.params.name, request.body.branch);
+      },
+    );
+
+    app.get('/repositories/:namespace/:name/status', { schema: { summary: 'The latest run of each branch', params: repoParams } }, async (request) => {
+      principalOf(request);
+      return { branches: await pipelines.latestByBranch(request.params.namespace, request.params.name) };
+    });
+
+    app.get('/runs/:id', { schema: { summary: 'One run: status, jobs, steps, exit codes', params: idParams } }, async (request) => {
+      principalOf(request);
+      return pipelines.get(request.params.id);
+    });
+
+    app.get('/runs/:id/logs', { schema: { summary: "A run's log lines after a sequence number", params: idParams, querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }) } }, async (request) => {
+      principalOf(request);
+      await pipelines.get(request.params.id);
+      return { items: await engine.logs(request.params.id, request.query.after) };
+    });
+
+    app.get(
+      '/runs/:id/events',
+      { schema: { summary: "Server-sent events: a run's log from Last-Event-ID (or ?after=), live, then its outcome", params: idParams, querystring: z.object({ after: z.coerce.number().int().min(0).optional() }) } },
+      async (request, reply) => {
+        principalOf(request);
+        const { id } = await pipelines.get(request.params.id);
+        const after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
+        let open = true;
+        request.raw.on('close', () => (open = false));
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        try {
+          for await (const progress of followTask(engine, id, after)) {
+            if (!open) break;
+            if (progress.type === 'log') reply.raw.write(`id: ${progress.line.seq}\nevent: log\ndata: ${JSON.stringify(progress.line)}\n\n`);
+            else reply.raw.write(`event: completion\ndata: ${JSON.stringify(await pipelines.get(id))}\n\n`);
+          }
+        } catch (error) {
+          request.log.warn({ err: error, run: id }, 'pipeline event stream interrupted');
+        }
+        reply.raw.end();
+      },
+    );
+
+    app.post('/runs/:id/cancel', { schema: { summary: 'Cancel a run: its running step is stopped', params: idParams } }, async (request) => pipelines.cancel(principalOf(request), request.params.id));
+    app.post('/runs/:id/rerun', { schema: { summary: 'Run a failed or cancelled run again from the job that did not finish', params: idParams } }, async (request) =>
+      pipelines.rerun(principalOf(request), request.params.id),
+    );
+  };
+}
