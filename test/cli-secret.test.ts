@@ -117,7 +117,7 @@ describe('paved secret', () => {
     expect(list.stderr).toContain('[access.forbidden]');
     const environment = await run(['secret', 'set', 'environment:production', 'DB_PASSWORD'], ada, 'not-for-ada');
     expect(environment.code).toBe(1);
-    expect(environment.stderr).toContain('may not secrets.secret.write environment:production/DB_PASSWORD');
+    expect(environment.stderr).toContain('may not secrets.environment.write environment:production/DB_PASSWORD: only administrators');
   });
 
   it('refuses a scope of another form with exit 2, showing the accepted forms', async () => {

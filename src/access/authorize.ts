@@ -25,6 +25,8 @@ const rules = {
   'scaffolder.template.run': 'anyone',
   'secrets.secret.write': 'owner',
   'secrets.secret.list': 'owner',
+  'secrets.environment.write': 'admin',
+  'secrets.environment.list': 'admin',
   'tasks.task.read': 'creator',
   'tasks.task.cancel': 'creator',
   'tasks.task.retry': 'creator',

@@ -28,6 +28,9 @@ const MAX_VALUE_BYTES = 64 * 1024;
 const KEY_CHECK = 'paved-master-key-check';
 
 const contextOf = (scope: string, name: string, version: number) => `${scope}/${name}/${version}`;
+// Environments have no owner in the catalog yet: their secrets are for administrators.
+const writeAction = (scope: SecretScope) => (scope.kind === 'environment' ? 'secrets.environment.write' : 'secrets.secret.write');
+const listAction = (scope: SecretScope) => (scope.kind === 'environment' ? 'secrets.environment.list' : 'secrets.secret.list');
 
 export function createSecretsService(deps: SecretsServiceDeps) {
   const { db, masterKey } = deps;
@@ -65,7 +68,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       validateSecretName(name);
       if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new InvalidInputError('secrets.value_too_large', `A secret value may be at most ${MAX_VALUE_BYTES} bytes`, { path: 'value' });
       if (value.length === 0) throw new InvalidInputError('secrets.value_empty', 'A secret value may not be empty', { path: 'value' });
-      authorize(principal, 'secrets.secret.write', { ref: `${scope.ref}/${name}`, ownerRefs: await ownerRefs(scope) });
+      authorize(principal, writeAction(scope), { ref: `${scope.ref}/${name}`, ownerRefs: await ownerRefs(scope) });
       return db.transaction().execute(async (trx) => {
         const previous = await trx.selectFrom('secret_versions').select('version').where('scope', '=', scope.ref).where('name', '=', name).orderBy('version', 'desc').limit(1).executeTakeFirst();
         const version = Number(previous?.version ?? 0) + 1;
@@ -85,7 +88,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
 
     /** The secrets of a scope: names, versions, who changed them and when. */
     async list(principal: Principal, scope: SecretScope): Promise<SecretSummary[]> {
-      authorize(principal, 'secrets.secret.list', { ref: scope.ref, ownerRefs: await ownerRefs(scope) });
+      authorize(principal, listAction(scope), { ref: scope.ref, ownerRefs: await ownerRefs(scope) });
       const rows = await db.selectFrom('secret_versions').select(['name', 'version', 'created_by', 'created_at']).where('scope', '=', scope.ref).orderBy('name').orderBy('version', 'desc').execute();
       const newest = new Map<string, SecretSummary>();
       for (const row of rows) {
@@ -96,7 +99,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
 
     /** Every version of one secret, newest first. */
     async versions(principal: Principal, scope: SecretScope, name: string): Promise<SecretSummary[]> {
-      authorize(principal, 'secrets.secret.list', { ref: scope.ref, ownerRefs: await ownerRefs(scope) });
+      authorize(principal, listAction(scope), { ref: scope.ref, ownerRefs: await ownerRefs(scope) });
       const rows = await db.selectFrom('secret_versions').select(['version', 'created_by', 'created_at']).where('scope', '=', scope.ref).where('name', '=', name).orderBy('version', 'desc').execute();
       if (rows.length === 0) throw new NotFoundError('secrets.secret_not_found', `No secret ${name} in ${scope.ref}`);
       return rows.map((row) => ({ name, scope: scope.ref, version: Number(row.version), updatedBy: row.created_by, updatedAt: row.created_at }));
@@ -104,7 +107,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
 
     /** Deletes the secret and all its versions. */
     async remove(principal: Principal, scope: SecretScope, name: string): Promise<void> {
-      authorize(principal, 'secrets.secret.write', { ref: `${scope.ref}/${name}`, ownerRefs: await ownerRefs(scope) });
+      authorize(principal, writeAction(scope), { ref: `${scope.ref}/${name}`, ownerRefs: await ownerRefs(scope) });
       await db.transaction().execute(async (trx) => {
         const deleted = await trx.deleteFrom('secret_versions').where('scope', '=', scope.ref).where('name', '=', name).executeTakeFirst();
         if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError('secrets.secret_not_found', `No secret ${name} in ${scope.ref}`);

@@ -36,7 +36,10 @@ export function registerUpCommand(program: Command, io: CliIo): void {
       }
       // Loaded here, not at the top: the other commands never need the server's modules.
       const { createPaved } = await import('../../paved.js');
-      const paved = await createPaved(config);
+      // A master key that does not open the stored secrets is a setting to fix, like a bad PORT.
+      const paved = await createPaved(config).catch((error: unknown) => {
+        throw error instanceof ConfigError ? new UsageError(error.message) : error;
+      });
       await paved.app.listen({ port: config.port, host: config.host });
       paved.start();
 
