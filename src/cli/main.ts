@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerTemplateCommands } from './commands/template.js';
 import { registerTokenCommands } from './commands/token.js';
@@ -17,7 +18,7 @@ import { CliError, type CliIo, ExitCode, printError, processIo } from './output.
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('paved')
-    .description('Paved, the internal developer platform: run the server, and use its catalog, templates, secrets and access tokens from the command line.')
+    .description('Paved, the internal developer platform: run the server, and use its catalog, templates, secrets, pipelines and access tokens from the command line.')
     .version(packageVersion())
     .option('--url <url>', 'the Paved server (default: $PAVED_URL, else http://localhost:7007)')
     .option('--token <token>', 'the API token (default: $PAVED_TOKEN, else the one saved by `paved login`)')
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerTokenCommands(program, io);
   registerTemplateCommands(program, io);
   registerSecretCommands(program, io);
+  registerPipelineCommands(program, io);
   return program;
 }
 
