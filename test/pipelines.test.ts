@@ -174,4 +174,27 @@ describe.each(DIALECTS)('pipelines on %s', (dialect) => {
     const refused = await paved.call('POST', '/api/pipelines/repositories/team-a/failing/runs', { token: ada, body: { branch: 'main' } });
     expect(refused.body.error.code).toBe('pipelines.not_manual');
   });
+
+  it("keeps a job's artifacts, also when it fails, and serves them; paths cannot climb out", async () => {
+    await push('artifacts', {
+      '.paved/pipeline.yaml': pipeline(`  on: { push: {} }
+  artifacts: ['dist/**', report.txt]
+  steps:
+    - run: mkdir -p dist/js && echo bundle > dist/js/app.js && echo ignored > other.txt && echo 'FAILED 1 test' > report.txt && exit 1
+`),
+    });
+    const done = await finished((await firstRun('artifacts')).id);
+    expect(done.status).toBe('failed');
+    const listed = await paved.call('GET', `/api/pipelines/runs/${done.id}/artifacts`);
+    expect(listed.body.items).toEqual([
+      { job: 'main', path: 'dist/js/app.js', size: 7 },
+      { job: 'main', path: 'report.txt', size: 14 },
+    ]);
+    const file = await paved.call('GET', `/api/pipelines/runs/${done.id}/artifacts/main/dist/js/app.js`);
+    expect(file.status).toBe(200);
+    expect(file.body).toBe('bundle\n');
+    const climbing = await paved.call('GET', `/api/pipelines/runs/${done.id}/artifacts/main/..%2F..%2F..%2Fpaved.sqlite`);
+    expect([400, 404]).toContain(climbing.status);
+    expect(String(climbing.body)).not.toContain('SQLite format');
+  });
 });

@@ -7,6 +7,7 @@ import type { GitService } from '../git/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
+import { createArtifactStore } from './artifacts.js';
 import { type Executor, createLocalExecutor } from './local-executor.js';
 import { pipelineTaskDefinition } from './pipeline-task.js';
 import { type PipelinesService, createPipelinesService } from './pipelines-service.js';
@@ -23,7 +24,9 @@ export interface PipelinesModule {
 /** CI: `.paved/pipeline.yaml` of a repository in Paved's git runs on push, as durable tasks. */
 export function createPipelines(deps: { db: Kysely<Database>; git: GitService; secrets: SecretsService; dataDir: string; logger: Logger; executor?: Executor }): PipelinesModule {
   let service: PipelinesService | undefined;
+  const artifacts = createArtifactStore(path.join(deps.dataDir, 'pipelines', 'artifacts'));
   const taskDefinition = pipelineTaskDefinition({
+    artifacts,
     git: deps.git,
     secrets: deps.secrets,
     executor: deps.executor ?? createLocalExecutor(),
@@ -38,7 +41,7 @@ export function createPipelines(deps: { db: Kysely<Database>; git: GitService; s
       deps.git.onPush((repository, events) => {
         attached.onPush(repository, events).catch((error: unknown) => deps.logger.error({ err: error, repository: `${repository.namespace}/${repository.name}` }, 'could not start pipeline runs'));
       });
-      return { service: attached, routes: pipelineRoutes(attached, tasks) };
+      return { service: attached, routes: pipelineRoutes(attached, tasks, artifacts) };
     },
   };
 }

@@ -127,10 +127,8 @@ export function parsePipelineFile(text: string): ParsedPipeline {
 function notYetSupported(pipeline: PipelineFile): PipelineProblem | undefined {
   const { spec } = pipeline;
   if (spec.on.schedule) return { message: 'schedule triggers are not supported yet; use push or manual', path: 'spec.on.schedule' };
-  if (spec.artifacts) return { message: 'artifacts are not kept yet; remove spec.artifacts', path: 'spec.artifacts' };
   for (const [id, job] of Object.entries(spec.jobs ?? {})) {
     if (job.if !== undefined) return { message: 'if conditions are not supported yet', path: `spec.jobs.${id}.if` };
-    if (job.artifacts) return { message: 'artifacts are not kept yet; remove them', path: `spec.jobs.${id}.artifacts` };
   }
   const stepLists: [string, PipelineStep[]][] = spec.jobs ? Object.entries(spec.jobs).map(([id, job]) => [`spec.jobs.${id}.steps`, job.steps]) : [['spec.steps', spec.steps ?? []]];
   for (const [where, steps] of stepLists) {

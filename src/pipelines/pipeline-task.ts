@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { GitService } from '../git/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
+import type { ArtifactStore } from './artifacts.js';
 import type { Executor } from './local-executor.js';
 import { createMasker } from './masker.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
@@ -40,6 +41,7 @@ export interface PipelineTaskDeps {
   git: GitService;
   secrets: SecretsService;
   executor: Executor;
+  artifacts: ArtifactStore;
   /** Where jobs check out their commit: `<dataDir>/pipelines/work`. */
   workRoot: string;
   /** Ids of the runs of the same branch that came before this one and have not finished. */
@@ -146,6 +148,11 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
     }
     return result;
   } finally {
+    // Kept whether the job passed or failed (a failing test's report is what one wants to read).
+    if (job.artifacts.length > 0 && !context.signal.aborted) {
+      const { kept, leftOut } = await deps.artifacts.keep(context.taskId, job.id, workspace, job.artifacts);
+      await context.log(`Kept ${kept.length} artifact file(s)${leftOut ? `; ${leftOut} more left out (over 1,000 files or 200 MB)` : ''}`);
+    }
     await fs.rm(workspace, { recursive: true, force: true });
   }
 }

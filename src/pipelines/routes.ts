@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { principalOf } from '../http/request-principal.js';
 import { followTask } from '../tasks/follow-task.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
+import { createReadStream } from 'node:fs';
+import type { ArtifactStore } from './artifacts.js';
 import { parsePipelineFile, pipelineFileSchema } from './pipeline-file.js';
 import type { PipelinesService } from './pipelines-service.js';
 
@@ -11,7 +13,7 @@ const repoParams = z.object({ namespace: z.string(), name: z.string() });
 const idParams = z.object({ id: z.string() });
 
 /** `/api/pipelines`: runs per repository, their live logs, cancel and re-run, and the file's schema. */
-export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine): FastifyPluginAsync {
+export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, artifacts: ArtifactStore): FastifyPluginAsync {
   const jsonSchema = z.toJSONSchema(pipelineFileSchema, { io: 'input', unrepresentable: 'any' });
   return async (plainApp) => {
     const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -84,6 +86,21 @@ export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine):
         reply.raw.end();
       },
     );
+
+    app.get('/runs/:id/artifacts', { schema: { summary: "The files a run's jobs kept", params: idParams } }, async (request) => {
+      principalOf(request);
+      await pipelines.get(request.params.id);
+      return { items: await artifacts.list(request.params.id) };
+    });
+
+    app.get('/runs/:id/artifacts/:job/*', { schema: { summary: 'Download one kept file', params: idParams.extend({ job: z.string(), '*': z.string() }) } }, async (request, reply) => {
+      principalOf(request);
+      await pipelines.get(request.params.id);
+      const file = await artifacts.file(request.params.id, request.params.job, request.params['*']);
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.split('/').pop()!)}"`);
+      return reply.send(createReadStream(file));
+    });
 
     app.post('/runs/:id/cancel', { schema: { summary: 'Cancel a run: its running step is stopped', params: idParams } }, async (request) => pipelines.cancel(principalOf(request), request.params.id));
     app.post('/runs/:id/rerun', { schema: { summary: 'Run a failed or cancelled run again from the job that did not finish', params: idParams } }, async (request) =>
