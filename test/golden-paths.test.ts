@@ -173,6 +173,15 @@ describe.each(DIALECTS)('the golden paths on %s', (dialect) => {
         spec: { type: goldenPath.componentType, lifecycle: 'experimental', owner: goldenPath.values.owner },
       });
       expect(component.body.spec.system).toBe(goldenPath.values.system);
+      expect(component.body.metadata.annotations['paved.dev/git-repository']).toBe(`default/${name}`);
+
+      // The push of the new repository started its own pipeline, which the entity's annotation leads to.
+      const status = await until(
+        async () => (await paved.call('GET', `/api/pipelines/repositories/default/${name}/status`, { token: ada })).body,
+        (body) => ['succeeded', 'failed'].includes(body.branches?.main?.status),
+        60_000,
+      );
+      expect(status.branches.main, JSON.stringify(status)).toMatchObject({ status: 'succeeded', event: 'push' });
 
       clone = path.join(work, name);
       await run('git', ['clone', '--quiet', `http://ada:${ada}@${new URL(base).host}${cloneUrl.pathname}`, clone], { env: childEnv });
