@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../http/request-principal.js';
-import { followTask } from '../tasks/follow-task.js';
+import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { createReadStream } from 'node:fs';
 import type { ArtifactStore } from './artifacts.js';
@@ -69,21 +69,10 @@ export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, 
       async (request, reply) => {
         principalOf(request);
         const { id } = await pipelines.get(request.params.id);
-        const after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
-        let open = true;
-        request.raw.on('close', () => (open = false));
-        reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        try {
-          for await (const progress of followTask(engine, id, after)) {
-            if (!open) break;
-            if (progress.type === 'log') reply.raw.write(`id: ${progress.line.seq}\nevent: log\ndata: ${JSON.stringify(progress.line)}\n\n`);
-            else reply.raw.write(`event: completion\ndata: ${JSON.stringify(await pipelines.get(id))}\n\n`);
-          }
-        } catch (error) {
-          request.log.warn({ err: error, run: id }, 'pipeline event stream interrupted');
-        }
-        reply.raw.end();
+        await sendTaskEvents(request, reply, engine, id, request.query.after, {
+          log: (line) => ({ id: line.seq, event: 'log', data: line }),
+          end: async () => ({ event: 'completion', data: await pipelines.get(id) }),
+        });
       },
     );
 

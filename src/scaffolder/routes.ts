@@ -2,9 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../http/request-principal.js';
-import { followTask } from '../tasks/follow-task.js';
+import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
-import type { ScaffolderService } from './scaffolder-service.js';
+import type { ScaffolderEvent, ScaffolderService } from './scaffolder-service.js';
 
 const idParams = z.object({ id: z.string() });
 const statusSchema = z.enum(['open', 'processing', 'completed', 'failed', 'cancelled']);
@@ -85,23 +85,12 @@ export function scaffolderRoutes(scaffolder: ScaffolderService, engine: TaskEngi
       { schema: { summary: "Server-sent events: a run's log from Last-Event-ID (or ?after=), live, then its completion", params: idParams, querystring: z.object({ after: z.coerce.number().int().min(0).optional() }) } },
       async (request, reply) => {
         const task = await scaffolder.authorizedTask(principalOf(request), request.params.id);
-        const after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
-        let open = true;
-        request.raw.on('close', () => (open = false));
-        reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        let lastSeq = after;
-        try {
-          for await (const progress of followTask(engine, task.id, after)) {
-            if (!open) break;
-            const event = progress.type === 'log' ? scaffolder.toEvent(task, progress.line) : scaffolder.completionEvent(progress.task, lastSeq);
-            if (progress.type === 'log') lastSeq = progress.line.seq;
-            reply.raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-          }
-        } catch (error) {
-          request.log.warn({ err: error, task: task.id }, 'scaffolder event stream interrupted');
-        }
-        reply.raw.end();
+        // Backstage's clients read the event's type from its data, and its id from both.
+        const asSse = (event: ScaffolderEvent) => ({ id: event.id, event: event.type, data: event });
+        await sendTaskEvents(request, reply, engine, task.id, request.query.after, {
+          log: (line) => asSse(scaffolder.toEvent(task, line)),
+          end: (finished, lastSeq) => asSse(scaffolder.completionEvent(finished, lastSeq)),
+        });
       },
     );
 

@@ -5,7 +5,7 @@ import { type Action, authorize } from '../access/authorize.js';
 import type { Principal } from '../access/principal.js';
 import { NotFoundError } from '../errors.js';
 import { principalOf } from '../http/request-principal.js';
-import { followTask } from './follow-task.js';
+import { sendTaskEvents } from './send-task-events.js';
 import type { Task, TaskEngine } from './task-engine.js';
 
 
@@ -78,25 +78,10 @@ export function taskRoutes(engine: TaskEngine): FastifyPluginAsync {
       async (request, reply) => {
         const { id } = request.params;
         await authorizedTask(principalOf(request), id, 'tasks.task.read');
-        const after = request.query.after ?? (Number(request.headers['last-event-id']) || 0);
-        let open = true;
-        request.raw.on('close', () => (open = false));
-        reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        try {
-          for await (const progress of followTask(engine, id, after)) {
-            if (!open) break;
-            if (progress.type === 'log') reply.raw.write(`id: ${progress.line.seq}\nevent: log\ndata: ${JSON.stringify(progress.line)}\n\n`);
-            else {
-              const { status, error, failedStep } = progress.task;
-              reply.raw.write(`event: completion\ndata: ${JSON.stringify({ status, error, failedStep })}\n\n`);
-            }
-          }
-        } catch (error) {
-          // The client reconnects with Last-Event-ID and carries on from there.
-          request.log.warn({ err: error, task: id }, 'task event stream interrupted');
-        }
-        reply.raw.end();
+        await sendTaskEvents(request, reply, engine, id, request.query.after, {
+          log: (line) => ({ id: line.seq, event: 'log', data: line }),
+          end: ({ status, error, failedStep }) => ({ event: 'completion', data: { status, error, failedStep } }),
+        });
       },
     );
 
