@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,33 +7,9 @@ import { loadMasterKey } from '../src/secrets/master-key.js';
 import { createSecretsService } from '../src/secrets/secrets-service.js';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { type TestPaved, startTestPaved } from './support/test-paved.js';
+import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(REPO_ROOT, 'src/cli/main.ts');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `paved` as a real process, with nothing of the caller's environment but PATH. */
-function runPaved(args: string[], env: Record<string, string>, stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
 
 const CART = `apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -53,7 +28,7 @@ describe('paved secret', () => {
   const outputs: string[] = [];
 
   async function run(args: string[], env: Record<string, string>, stdin = ''): Promise<Run> {
-    const result = await runPaved(args, env, stdin);
+    const result = await runPaved(args, { env, stdin });
     outputs.push(result.stdout, result.stderr);
     return result;
   }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,34 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, FIXTURES_DIR, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
+import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(REPO_ROOT, 'src/cli/main.ts');
 const BACKSTAGE_EXAMPLE_TEMPLATE = path.join(FIXTURES_DIR, 'backstage/backstage/packages/create-app/templates/default-app/examples/template');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `paved` as a real process, with nothing of the caller's environment but PATH. */
-function runPaved(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
 
 const listening = (server: http.Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 const closing = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
@@ -90,7 +65,7 @@ describe('paved template, against a Paved with its golden paths', () => {
   });
 
   it('lists the golden paths, in a table and as JSON', async () => {
-    const [table, json] = await Promise.all([runPaved(['template', 'list'], env), runPaved(['template', 'list', '--json'], env)]);
+    const [table, json] = await Promise.all([runPaved(['template', 'list'], { env: env }), runPaved(['template', 'list', '--json'], { env: env })]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^REF\s+TITLE\s+TYPE\s+OWNER\s+DESCRIPTION\n/);
     expect(table.stdout).toMatch(/template:default\/node-service\s+Node\.js HTTP service\s+service\s+platform-team\s+A Node\.js/);
@@ -103,7 +78,7 @@ describe('paved template, against a Paved with its golden paths', () => {
   it('runs node-service from a values file, streaming each step, and prints its links; exit 0', async () => {
     const values = path.join(dir, 'orders.yaml');
     fs.writeFileSync(values, orderValues('orders-api'));
-    const run = await runPaved(['template', 'run', 'node-service', '--values', values], env);
+    const run = await runPaved(['template', 'run', 'node-service', '--values', values], { env: env });
     expect(run.stderr).toMatch(/^Started task \S+ for template:default\/node-service\.\n$/);
     expect(run.code).toBe(0);
     for (const step of ['fetch', 'publish', 'register']) {
@@ -117,14 +92,14 @@ describe('paved template, against a Paved with its golden paths', () => {
 
   it('takes values from --set (read as YAML) and prints the final task with --json; a failing run exits 1 naming its step', async () => {
     const args = ['template', 'run', 'template:default/node-service', '--set', 'name=twice', '--set', 'description=Runs twice.', '--set', 'owner=group:default/a', '--set', 'port=3000'];
-    const first = await runPaved([...args, '--json'], env);
+    const first = await runPaved([...args, '--json'], { env: env });
     expect(first.code).toBe(0);
     const task = JSON.parse(first.stdout);
     expect(task).toMatchObject({ status: 'completed', spec: { parameters: { name: 'twice', port: 3000 } } });
     expect(task.output.links[0]).toMatchObject({ title: 'Repository' });
 
     // The repository now exists, so publishing it again fails.
-    const second = await runPaved(args, env);
+    const second = await runPaved(args, { env: env });
     expect(second.code).toBe(1);
     expect(second.stdout).toContain('[fetch] Step fetch finished');
     expect(second.stderr).toMatch(/error: Task \S+ failed at step publish \(Publish to Paved's git\): Repository default\/twice already exists/);
@@ -133,7 +108,7 @@ describe('paved template, against a Paved with its golden paths', () => {
   it('refuses an invalid value with exit 1, naming each field and its line in the values file', async () => {
     const values = path.join(dir, 'bad.yaml');
     fs.writeFileSync(values, `${orderValues('Bad Name')}port: 80\n`);
-    const run = await runPaved(['template', 'run', 'node-service', '--values', values], env);
+    const run = await runPaved(['template', 'run', 'node-service', '--values', values], { env: env });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('[scaffolder.parameters_invalid]');
@@ -145,9 +120,9 @@ describe('paved template, against a Paved with its golden paths', () => {
     const broken = path.join(dir, 'broken.yaml');
     fs.writeFileSync(broken, 'name: ok\ndescription: "unterminated\n');
     const [missing, yaml, kind] = await Promise.all([
-      runPaved(['template', 'run', 'node-service', '--values', path.join(dir, 'none.yaml')], env),
-      runPaved(['template', 'run', 'node-service', '--values', broken], env),
-      runPaved(['template', 'run', 'component:orders-api'], env),
+      runPaved(['template', 'run', 'node-service', '--values', path.join(dir, 'none.yaml')], { env: env }),
+      runPaved(['template', 'run', 'node-service', '--values', broken], { env: env }),
+      runPaved(['template', 'run', 'component:orders-api'], { env: env }),
     ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('none.yaml: no such file');
@@ -162,7 +137,7 @@ describe('paved template, against a Paved with its golden paths', () => {
     try {
       const values = path.join(dir, 'dropped.yaml');
       fs.writeFileSync(values, orderValues('dropped-api'));
-      const run = await runPaved(['template', 'run', 'node-service', '-f', values], { ...env, PAVED_URL: proxy.url });
+      const run = await runPaved(['template', 'run', 'node-service', '-f', values], { env: { ...env, PAVED_URL: proxy.url } });
       expect(run.code).toBe(0);
       expect(proxy.streams).toEqual([undefined, '1']);
       expect(run.stderr).toContain('reconnecting after event 1');
@@ -179,7 +154,7 @@ describe('paved template, against a Paved with its golden paths', () => {
     try {
       const values = path.join(dir, 'polled.yaml');
       fs.writeFileSync(values, orderValues('polled-api'));
-      const run = await runPaved(['template', 'run', 'node-service', '-f', values], { ...env, PAVED_URL: proxy.url });
+      const run = await runPaved(['template', 'run', 'node-service', '-f', values], { env: { ...env, PAVED_URL: proxy.url } });
       expect(run.code).toBe(0);
       expect(proxy.streams).toHaveLength(1);
       expect(run.stdout).toContain('[publish] Step publish finished');
@@ -193,7 +168,7 @@ describe('paved template, against a Paved with its golden paths', () => {
     const values = path.join(dir, 'handbook.yaml');
     fs.writeFileSync(values, 'name: handbook\ndescription: How we work.\nowner: group:default/platform-team\n');
     const output = path.join(dir, 'handbook-out');
-    const run = await runPaved(['template', 'dry-run', 'golden-paths/docs-site', '--values', values, '--output', output], env);
+    const run = await runPaved(['template', 'dry-run', 'golden-paths/docs-site', '--values', values, '--output', output], { env: env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('[fetch] Finished step Render the skeleton');
@@ -208,7 +183,7 @@ describe('paved template, against a Paved with its golden paths', () => {
 
   it("refuses Backstage's example template, which uses notification:send: exit 1, naming the action and its line", async () => {
     const output = path.join(dir, 'backstage-out');
-    const run = await runPaved(['template', 'dry-run', BACKSTAGE_EXAMPLE_TEMPLATE, '--set', 'name=demo', '--set', 'repoUrl=github.com?owner=a&repo=b', '-o', output], env);
+    const run = await runPaved(['template', 'dry-run', BACKSTAGE_EXAMPLE_TEMPLATE, '--set', 'name=demo', '--set', 'repoUrl=github.com?owner=a&repo=b', '-o', output], { env: env });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('[scaffolder.action_unknown]');
     const line = fs.readFileSync(path.join(BACKSTAGE_EXAMPLE_TEMPLATE, 'template.yaml'), 'utf8').split('\n').indexOf('      action: notification:send') + 1;
@@ -236,14 +211,14 @@ describe('paved template, against a Paved with its golden paths', () => {
     });
     fs.chmodSync(path.join(template, 'skeleton/bin/start.sh'), 0o755);
     const output = path.join(dir, 'tiny-out');
-    const run = await runPaved(['template', 'dry-run', template, '--set', 'name=tiny-one', '-o', output], env);
+    const run = await runPaved(['template', 'dry-run', template, '--set', 'name=tiny-one', '-o', output], { env: env });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  bin/start.sh (executable)\n');
     expect(fs.statSync(path.join(output, 'bin/start.sh')).mode & 0o111).not.toBe(0);
     expect(fs.readFileSync(path.join(output, 'bin/start.sh'), 'utf8')).toBe('#!/bin/sh\necho tiny-one\n');
 
     fs.writeFileSync(path.join(template, 'skeleton/bin/start.sh'), '#!/bin/sh\necho ${{ values.name | nope }}\n');
-    const failed = await runPaved(['template', 'dry-run', template, '--set', 'name=tiny-one', '-o', output], env);
+    const failed = await runPaved(['template', 'dry-run', template, '--set', 'name=tiny-one', '-o', output], { env: env });
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('[fetch] Beginning step');
     expect(failed.stderr).toContain('[scaffolder.step_failed]');
@@ -287,7 +262,7 @@ describe('paved template dry-run, against a server answering what it likes', () 
 
   it('sends every file of the folder but .git/ and node_modules/, with its executable bit', async () => {
     answer = { log: [], directoryContents: [], output: {} };
-    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', path.join(dir, 'out')], env);
+    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', path.join(dir, 'out')], { env: env });
     expect(run.code).toBe(0);
     expect(received?.template.kind).toBe('Template');
     expect(received?.directoryContents.map(({ path: filePath, executable }) => ({ path: filePath, executable }))).toEqual([
@@ -299,7 +274,7 @@ describe('paved template dry-run, against a server answering what it likes', () 
   it.each(['../escaped.txt', 'docs/../../escaped.txt', '/tmp/paved-escaped.txt'])('refuses to write %s, and writes nothing, exit 1', async (badPath) => {
     answer = { log: [], directoryContents: [file('fine.txt'), file(badPath)], output: {} };
     const output = path.join(dir, 'guarded');
-    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', output], env);
+    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', output], { env: env });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`Refusing to write ${JSON.stringify(badPath)}`);
     expect(fs.existsSync(path.join(output, 'fine.txt'))).toBe(false);
@@ -313,7 +288,7 @@ describe('paved template dry-run, against a server answering what it likes', () 
     fs.mkdirSync(path.join(dir, 'elsewhere'));
     fs.symlinkSync(path.join(dir, 'elsewhere'), path.join(output, 'docs'));
     answer = { log: [], directoryContents: [file('docs/index.md')], output: {} };
-    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', output], env);
+    const run = await runPaved(['template', 'dry-run', path.join(dir, 'tpl'), '-o', output], { env: env });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('a symbolic link');
     expect(fs.readdirSync(path.join(dir, 'elsewhere'))).toEqual([]);

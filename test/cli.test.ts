@@ -5,37 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, FIXTURES_DIR, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
+import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(REPO_ROOT, 'src/cli/main.ts');
 const EXAMPLE_COMPONENTS = path.join(FIXTURES_DIR, 'backstage/backstage/packages/catalog-model/examples/components');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `paved` as a real process, with nothing of the caller's environment but PATH. */
-function runPaved(args: string[], options: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.stdin ?? '');
-  });
-}
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -267,7 +240,7 @@ describe('paved against a running server', () => {
 describe('paved up', () => {
   it('starts a server that answers, prints its URL and first admin token, and stops on SIGTERM', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-cli-up-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--port', '0', '--data-dir', dataDir, '--no-demo'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'up', '--port', '0', '--data-dir', dataDir, '--no-demo'], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: dataDir, PAVED_LOG_LEVEL: 'warn', PAVED_CATALOG_REFRESH_SECONDS: '0' },
     });
