@@ -36,11 +36,20 @@ const configSchema = z.object({
       maxFiles: z.coerce.number().int().positive().default(5_000),
     })
     .prefault({}),
-  /** Tokens for publishing to external git hosts (publish:github, publish:gitlab). */
+  /**
+   * External git hosts: tokens for publishing (publish:github, publish:gitlab) and for fetching
+   * pushed commits, and the secrets their push webhooks are signed with.
+   */
   integrations: z
     .object({
-      github: z.object({ token: z.string().min(1), apiBaseUrl: z.url().default('https://api.github.com') }).optional(),
-      gitlab: z.object({ token: z.string().min(1), baseUrl: z.url().default('https://gitlab.com') }).optional(),
+      github: z
+        .object({ token: z.string().min(1).optional(), apiBaseUrl: z.url().default('https://api.github.com'), webhookSecret: z.string().min(16, 'must be at least 16 characters').optional() })
+        .prefault({}),
+      gitlab: z
+        .object({ token: z.string().min(1).optional(), baseUrl: z.url().default('https://gitlab.com'), webhookToken: z.string().min(16, 'must be at least 16 characters').optional() })
+        .prefault({}),
+      /** Who owns the repositories Paved mirrors from webhooks (may push to them, re-run their pipelines). */
+      mirrorOwner: z.string().default('group:default/paved-admins'),
     })
     .prefault({}),
   catalog: z
@@ -95,11 +104,19 @@ function fromEnv(env: Env): Record<string, unknown> {
     demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),
     goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
     integrations: dropUndefined({
-      github: env.PAVED_GITHUB_TOKEN ? dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL }) : undefined,
-      gitlab: env.PAVED_GITLAB_TOKEN ? dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL }) : undefined,
+      github: dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL, webhookSecret: env.PAVED_GITHUB_WEBHOOK_SECRET }),
+      gitlab: dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL, webhookToken: env.PAVED_GITLAB_WEBHOOK_TOKEN }),
     }),
     catalog: dropUndefined(catalog),
   };
+}
+
+/** `{...file, ...env}`, one level deeper for `nested` keys, so an env variable overrides one setting of a section. */
+function mergeSections(file: unknown, env: unknown, nested: string[]): Record<string, unknown> {
+  const [fromFile, fromEnv] = [(file ?? {}) as Record<string, unknown>, (env ?? {}) as Record<string, unknown>];
+  const merged: Record<string, unknown> = { ...fromFile, ...fromEnv };
+  for (const key of nested) merged[key] = { ...(fromFile[key] as object | undefined), ...(fromEnv[key] as object | undefined) };
+  return merged;
 }
 
 function dropUndefined(values: Record<string, unknown>): Record<string, unknown> {
@@ -136,7 +153,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ...fileValues,
     ...envValues,
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
-    integrations: { ...(fileValues.integrations as object | undefined), ...(envValues.integrations as object) },
+    integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {

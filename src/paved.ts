@@ -85,7 +85,14 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     templateRoots: fileRoots,
     integrations: config.integrations,
   });
-  const pipelines = createPipelines({ db, git: git.service, secrets: secrets.service, dataDir: config.dataDir, logger: logger.child({ module: 'pipelines' }) });
+  const pipelines = createPipelines({
+    db,
+    git: git.service,
+    secrets: secrets.service,
+    dataDir: config.dataDir,
+    logger: logger.child({ module: 'pipelines' }),
+    integrations: config.integrations,
+  });
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
   const tasks = createTaskEngine({
     db,

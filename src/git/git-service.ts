@@ -9,7 +9,7 @@ import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { type PushDirectoryOptions, commitDirectoryToRepository } from './push-directory.js';
+import { type PushDirectoryOptions, commitDirectoryToRepository, fetchRefInto } from './push-directory.js';
 import { type Commit, NO_COMMIT, commitsBetween, listBranches, readFile, readLog, readRefs, readTree } from './repository-contents.js';
 
 const run = promisify(execFile);
@@ -47,6 +47,8 @@ export interface GitService {
   /** Calls `listener` after every recorded push (pipelines start runs from it). */
   onPush(listener: PushListener): void;
   directoryOf(repository: Repository): string;
+  /** Mirrors one ref of a remote repository (a push on GitHub or GitLab) and records it as a push here. */
+  mirrorRef(repository: Repository, remote: string, ref: string, options: { deleted: boolean; pusher: string; authorization?: string }): Promise<PushEvent[]>;
   /**
    * Commits the files of `sourceDirectory` on `branch` and pushes them to the repository as
    * `principal` (who must be allowed to push); the push is recorded like any other.
@@ -178,6 +180,12 @@ export function createGitService(deps: { db: Kysely<Database>; dataDir: string }
 
     onPush(listener) {
       pushListeners.push(listener);
+    },
+
+    async mirrorRef(repository, remote, ref, options) {
+      const before = await this.refs(repository);
+      await fetchRefInto(directoryOf(repository.namespace, repository.name), remote, ref, options);
+      return this.recordPush(repository, options.pusher, before);
     },
 
     /** Where the repository's bare directory is, for processes that read it (pipeline checkouts). */

@@ -23,13 +23,12 @@ export function validateBranch(branch: string): string {
   return branch;
 }
 
-function gitEnvironment(options: PushDirectoryOptions): NodeJS.ProcessEnv {
+function gitEnvironment(options: { author?: { name: string; email: string }; authorization?: string }): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    GIT_AUTHOR_NAME: options.author.name,
-    GIT_AUTHOR_EMAIL: options.author.email,
-    GIT_COMMITTER_NAME: options.author.name,
-    GIT_COMMITTER_EMAIL: options.author.email,
+    ...(options.author
+      ? { GIT_AUTHOR_NAME: options.author.name, GIT_AUTHOR_EMAIL: options.author.email, GIT_COMMITTER_NAME: options.author.name, GIT_COMMITTER_EMAIL: options.author.email }
+      : {}),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_TERMINAL_PROMPT: '0',
     ...(options.authorization ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: ${options.authorization}` } : {}),
@@ -77,4 +76,17 @@ export async function commitDirectoryToRepository(bareDirectory: string, sourceD
   } finally {
     await fs.rm(indexDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Copies one ref of a remote repository into a local bare one (a mirror), or removes it when
+ * the remote deleted it. The token goes in a header through git's environment, never argv.
+ */
+export async function fetchRefInto(bareDirectory: string, remote: string, ref: string, options: { deleted: boolean; authorization?: string; signal?: AbortSignal }): Promise<void> {
+  if (!/^refs\/(heads|tags)\/[A-Za-z0-9._/-]+$/.test(ref) || ref.includes('..')) {
+    throw new InvalidInputError('git.invalid_revision', `"${ref}" is not a branch or tag ref`, { path: 'ref' });
+  }
+  const git = gitWith({ ...gitEnvironment({ authorization: options.authorization }), GIT_DIR: bareDirectory }, options.signal);
+  if (options.deleted) await git(['update-ref', '-d', ref]);
+  else await git(['fetch', '--quiet', '--no-tags', '--', remote, `+${ref}:${ref}`]);
 }

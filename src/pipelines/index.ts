@@ -12,6 +12,8 @@ import { type Executor, createLocalExecutor } from './local-executor.js';
 import { pipelineTaskDefinition } from './pipeline-task.js';
 import { type PipelinesService, createPipelinesService } from './pipelines-service.js';
 import { pipelineRoutes } from './routes.js';
+import { webhookRoutes } from './webhooks.js';
+import type { Config } from '../config.js';
 
 export { pipelinesMigrations } from './migrations.js';
 
@@ -22,7 +24,15 @@ export interface PipelinesModule {
 }
 
 /** CI: `.paved/pipeline.yaml` of a repository in Paved's git runs on push, as durable tasks. */
-export function createPipelines(deps: { db: Kysely<Database>; git: GitService; secrets: SecretsService; dataDir: string; logger: Logger; executor?: Executor }): PipelinesModule {
+export function createPipelines(deps: {
+  db: Kysely<Database>;
+  git: GitService;
+  secrets: SecretsService;
+  dataDir: string;
+  logger: Logger;
+  integrations: Config['integrations'];
+  executor?: Executor;
+}): PipelinesModule {
   let service: PipelinesService | undefined;
   const artifacts = createArtifactStore(path.join(deps.dataDir, 'pipelines', 'artifacts'));
   const taskDefinition = pipelineTaskDefinition({
@@ -41,7 +51,15 @@ export function createPipelines(deps: { db: Kysely<Database>; git: GitService; s
       deps.git.onPush((repository, events) => {
         attached.onPush(repository, events).catch((error: unknown) => deps.logger.error({ err: error, repository: `${repository.namespace}/${repository.name}` }, 'could not start pipeline runs'));
       });
-      return { service: attached, routes: pipelineRoutes(attached, tasks, artifacts) };
+      const api = pipelineRoutes(attached, tasks, artifacts);
+      const webhooks = webhookRoutes({ git: deps.git, integrations: deps.integrations, logger: deps.logger });
+      return {
+        service: attached,
+        routes: async (app) => {
+          await app.register(api);
+          await app.register(webhooks, { prefix: '/webhooks' });
+        },
+      };
     },
   };
 }

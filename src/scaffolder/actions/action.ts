@@ -1,4 +1,5 @@
 import type { Principal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
 import type { EntityService, LocationService } from '../../catalog/index.js';
 import type { GitService } from '../../git/index.js';
 import type { TemplateFiles } from '../workspace/template-files.js';
@@ -14,10 +15,7 @@ export interface ActionServices {
   /** Paved's public URL, for the links actions hand back (known once the server listens). */
   baseUrl(): string;
   /** Tokens for external git hosts, from the configuration. */
-  integrations: {
-    github?: { token: string; apiBaseUrl: string };
-    gitlab?: { token: string; baseUrl: string };
-  };
+  integrations: Config['integrations'];
 }
 
 export interface ActionContext<Input> {

@@ -16,7 +16,7 @@ export const publishGithub = defineAction<RemotePublishInput>({
   }),
   async handler(context) {
     const github = context.services.integrations.github;
-    if (!github) throw new Error('publish:github needs a GitHub token: set PAVED_GITHUB_TOKEN (and PAVED_GITHUB_API_URL for GitHub Enterprise)');
+    if (!github.token) throw new Error('publish:github needs a GitHub token: set PAVED_GITHUB_TOKEN (and PAVED_GITHUB_API_URL for GitHub Enterprise)');
     const { owner, repo } = parseRepoUrl(context.input.repoUrl);
     if (!owner) throw new Error(`publish:github: ${context.input.repoUrl} has no owner= parameter`);
     const headers = { authorization: `Bearer ${github.token}`, 'x-github-api-version': '2022-11-28' };

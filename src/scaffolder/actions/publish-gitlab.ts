@@ -13,7 +13,7 @@ export const publishGitlab = defineAction<RemotePublishInput>({
   }),
   async handler(context) {
     const gitlab = context.services.integrations.gitlab;
-    if (!gitlab) throw new Error('publish:gitlab needs a GitLab token: set PAVED_GITLAB_TOKEN (and PAVED_GITLAB_URL for a self-managed GitLab)');
+    if (!gitlab.token) throw new Error('publish:gitlab needs a GitLab token: set PAVED_GITLAB_TOKEN (and PAVED_GITLAB_URL for a self-managed GitLab)');
     const parts = parseRepoUrl(context.input.repoUrl);
     const owner = parts.owner ?? parts.organization;
     if (!owner) throw new Error(`publish:gitlab: ${context.input.repoUrl} has no owner= parameter`);
