@@ -27,6 +27,12 @@ const configSchema = z.object({
   bodyLimit: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   /** Load the demo organization and templates into an empty catalog at start. */
   demo: z.coerce.boolean().default(true),
+  pipelines: z
+    .object({
+      /** How often due pipeline schedules are looked for. */
+      scheduleCheckSeconds: z.coerce.number().positive().default(15),
+    })
+    .prefault({}),
   /** Paved's own golden-path templates, registered at start unless turned off. */
   goldenPaths: z.coerce.boolean().default(true),
   scaffolder: z
@@ -108,6 +114,7 @@ function fromEnv(env: Env): Record<string, unknown> {
       gitlab: dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL, webhookToken: env.PAVED_GITLAB_WEBHOOK_TOKEN }),
     }),
     catalog: dropUndefined(catalog),
+    pipelines: dropUndefined({ scheduleCheckSeconds: env.PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS }),
   };
 }
 
@@ -154,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ...envValues,
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
+    pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {

@@ -92,6 +92,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     dataDir: config.dataDir,
     logger: logger.child({ module: 'pipelines' }),
     integrations: config.integrations,
+    scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
   });
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
   const tasks = createTaskEngine({
@@ -147,8 +148,10 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     start() {
       catalog.start();
       tasks.start();
+      pipelineApi.start();
     },
     async close() {
+      pipelineApi.stop();
       await app.close();
       await catalog.stop();
       await tasks.stop();

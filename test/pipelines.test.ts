@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
-import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { ADMIN_TOKEN, DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 
 const run = promisify(execFile);
@@ -196,5 +196,41 @@ describe.each(DIALECTS)('pipelines on %s', (dialect) => {
     const climbing = await paved.call('GET', `/api/pipelines/runs/${done.id}/artifacts/main/..%2F..%2F..%2Fpaved.sqlite`);
     expect([400, 404]).toContain(climbing.status);
     expect(String(climbing.body)).not.toContain('SQLite format');
+  });
+});
+
+describe('pipeline schedules', () => {
+  it('keeps the cron triggers of the default branch, fires each due one once, and refuses a bad cron with its line', async () => {
+    const paved = await startTestPaved('sqlite', {}, { PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS: '0.1' });
+    try {
+      const host = (await paved.app.listen({ port: 0, host: '127.0.0.1' })).replace('http://', '');
+      paved.start();
+      await paved.call('POST', '/api/git/repositories', { body: { namespace: 'ops', name: 'nightly' } });
+      const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-nightly-'));
+      await run('git', ['clone', '--quiet', `http://x:${ADMIN_TOKEN}@${host}/git/ops/nightly.git`, clone], { env: gitEnv });
+      fs.mkdirSync(path.join(clone, '.paved'));
+      fs.writeFileSync(path.join(clone, '.paved/pipeline.yaml'), pipeline(`  on: { schedule: [{ cron: '0 3 * * *' }] }\n  steps: [{ run: echo nightly }]\n`));
+      await git(clone, 'add', '--all');
+      await git(clone, 'commit', '--quiet', '-m', 'nightly');
+      await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+
+      const schedules = await until(async () => (await paved.call('GET', '/api/pipelines/repositories/ops/nightly/schedules')).body.items, (items) => items.length === 1);
+      expect(schedules[0]).toMatchObject({ cron: '0 3 * * *', branch: 'main' });
+      expect(schedules[0].nextAt).toMatch(/T03:00:00.000Z$/);
+      // A push with only a schedule starts no run; the schedule does, when due.
+      expect((await paved.call('GET', '/api/pipelines/repositories/ops/nightly/runs')).body.items).toEqual([]);
+      await paved.database.db.updateTable('pipeline_schedules').set({ next_at: '2000-01-01T03:00:00.000Z' }).execute();
+      const runs = await until(async () => (await paved.call('GET', '/api/pipelines/repositories/ops/nightly/runs')).body.items, (items) => items[0]?.status === 'succeeded');
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ event: 'schedule', branch: 'main', createdBy: 'schedule:0 3 * * *' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await paved.call('GET', '/api/pipelines/repositories/ops/nightly/runs')).body.items).toHaveLength(1);
+      expect((await paved.call('GET', '/api/pipelines/repositories/ops/nightly/schedules')).body.items[0].nextAt > new Date().toISOString()).toBe(true);
+
+      const bad = await paved.call('POST', '/api/pipelines/validate', { body: pipeline(`  on:\n    schedule:\n      - cron: 'every night'\n  steps: [{ run: x }]\n`), headers: { 'content-type': 'text/plain' } });
+      expect(bad.body.problems[0]).toMatchObject({ path: 'spec.on.schedule.0.cron', line: 7 });
+    } finally {
+      await paved.close();
+    }
   });
 });

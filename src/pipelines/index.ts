@@ -19,8 +19,8 @@ export { pipelinesMigrations } from './migrations.js';
 
 export interface PipelinesModule {
   taskDefinition: TaskDefinition;
-  /** Once the task engine exists: starts runs on pushes and mounts the API. */
-  attach(tasks: TaskEngine): { service: PipelinesService; routes: FastifyPluginAsync };
+  /** Once the task engine exists: starts runs on pushes and mounts the API; `start` runs the schedules. */
+  attach(tasks: TaskEngine): { service: PipelinesService; routes: FastifyPluginAsync; start(): void; stop(): void };
 }
 
 /** CI: `.paved/pipeline.yaml` of a repository in Paved's git runs on push, as durable tasks. */
@@ -31,6 +31,8 @@ export function createPipelines(deps: {
   dataDir: string;
   logger: Logger;
   integrations: Config['integrations'];
+  /** How often due schedules are looked for. */
+  scheduleCheckMs: number;
   executor?: Executor;
 }): PipelinesModule {
   let service: PipelinesService | undefined;
@@ -53,8 +55,19 @@ export function createPipelines(deps: {
       });
       const api = pipelineRoutes(attached, tasks, artifacts);
       const webhooks = webhookRoutes({ git: deps.git, integrations: deps.integrations, logger: deps.logger });
+      let timer: NodeJS.Timeout | undefined;
       return {
         service: attached,
+        start() {
+          timer ??= setInterval(() => {
+            attached.runDueSchedules().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start scheduled pipeline runs'));
+          }, deps.scheduleCheckMs);
+          timer.unref();
+        },
+        stop() {
+          clearInterval(timer);
+          timer = undefined;
+        },
         routes: async (app) => {
           await app.register(api);
           await app.register(webhooks, { prefix: '/webhooks' });

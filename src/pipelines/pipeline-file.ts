@@ -1,5 +1,19 @@
 import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
+import { Cron } from 'croner';
 import { z } from 'zod';
+
+/** When a cron expression fires next after `after` (UTC), or undefined if it is not one. */
+export function nextCronTime(expression: string, after: Date): Date | undefined {
+  try {
+    return new Cron(expression, { paused: true, timezone: 'UTC' }).nextRun(after) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isCron(expression: string): boolean {
+  return expression.trim().split(/\s+/).length === 5 && nextCronTime(expression, new Date()) !== undefined;
+}
 
 /** `10m`, `90s`, `1h`, or a number of seconds. */
 const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'use a number of seconds or a duration such as 90s, 10m, 1h')]);
@@ -44,7 +58,8 @@ export const pipelineFileSchema = z
           .object({
             push: z.union([branchFilter, z.null()]).optional(),
             manual: z.union([z.object({}).strict(), z.null(), z.boolean()]).optional(),
-            schedule: z.array(z.object({ cron: z.string().min(1) }).strict()).optional(),
+            /** Cron expressions (UTC), read from the default branch's file: `0 3 * * *`. */
+            schedule: z.array(z.object({ cron: z.string().min(1).refine(isCron, 'not a cron expression: five fields, minute hour day month weekday (UTC)') }).strict()).optional(),
           })
           .strict(),
         env: envMap.optional(),
@@ -126,7 +141,6 @@ export function parsePipelineFile(text: string): ParsedPipeline {
 /** Parts of the format that are specified but not carried out yet: refused rather than ignored. */
 function notYetSupported(pipeline: PipelineFile): PipelineProblem | undefined {
   const { spec } = pipeline;
-  if (spec.on.schedule) return { message: 'schedule triggers are not supported yet; use push or manual', path: 'spec.on.schedule' };
   for (const [id, job] of Object.entries(spec.jobs ?? {})) {
     if (job.if !== undefined) return { message: 'if conditions are not supported yet', path: `spec.jobs.${id}.if` };
   }

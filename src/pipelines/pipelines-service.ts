@@ -8,10 +8,12 @@ import { timeOrderedId } from '../db/time-ordered-id.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { GitService, PushEvent, Repository } from '../git/index.js';
 import type { Task, TaskEngine } from '../tasks/task-engine.js';
-import { type ParsedPipeline, parsePipelineFile } from './pipeline-file.js';
+import { type ParsedPipeline, nextCronTime, parsePipelineFile } from './pipeline-file.js';
 import { type JobResult, PIPELINE_TASK_KIND, type PipelineTaskInput } from './pipeline-task.js';
 
 export const PIPELINE_FILE = '.paved/pipeline.yaml';
+/** Schedules are read from this branch's file, and run its head. */
+export const SCHEDULE_BRANCH = 'main';
 const NO_COMMIT = '0'.repeat(40);
 
 /** A run as the API shows it: what triggered it, and its task's progress. */
@@ -21,7 +23,7 @@ export interface PipelineRun {
   number: number;
   branch: string;
   commit: string;
-  event: 'push' | 'manual';
+  event: 'push' | 'manual' | 'schedule';
   status: Task['status'];
   createdBy: string;
   createdAt: string;
@@ -47,7 +49,7 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
     return text === undefined ? undefined : parsePipelineFile(text.toString('utf8'));
   }
 
-  async function start(repository: Repository, trigger: { branch: string; commit: string; event: 'push' | 'manual'; createdBy: string }, parsed: ParsedPipeline): Promise<PipelineRun> {
+  async function start(repository: Repository, trigger: { branch: string; commit: string; event: PipelineRun['event']; createdBy: string }, parsed: ParsedPipeline): Promise<PipelineRun> {
     for (let attempt = 0; ; attempt++) {
       const last = await db.selectFrom('pipeline_runs').select((eb) => eb.fn.max('number').as('number')).where('namespace', '=', repository.namespace).where('name', '=', repository.name).executeTakeFirst();
       const number = Number(last?.number ?? 0) + 1;
@@ -107,13 +109,31 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
     };
   }
 
+  /** Replaces a repository's schedules with those its default branch's file declares now. */
+  async function keepSchedules(repository: Repository, parsed: ParsedPipeline | undefined): Promise<void> {
+    const now = new Date();
+    const crons = parsed?.ok ? (parsed.pipeline.spec.on.schedule ?? []).map((entry) => entry.cron) : [];
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('pipeline_schedules').where('namespace', '=', repository.namespace).where('name', '=', repository.name).execute();
+      for (const cron of new Set(crons)) {
+        const next = nextCronTime(cron, now);
+        if (next) await trx.insertInto('pipeline_schedules').values({ namespace: repository.namespace, name: repository.name, branch: SCHEDULE_BRANCH, cron, next_at: next.toISOString() }).execute();
+      }
+    });
+  }
+
   return {
     /** Starts the pipeline of each pushed branch whose file asks for it (an invalid file starts a run that fails, saying why). */
     async onPush(repository: Repository, events: PushEvent[]): Promise<void> {
       for (const event of events) {
-        if (!event.ref.startsWith('refs/heads/') || event.after === NO_COMMIT) continue;
+        if (!event.ref.startsWith('refs/heads/')) continue;
         const branch = event.ref.slice('refs/heads/'.length);
+        if (event.after === NO_COMMIT) {
+          if (branch === SCHEDULE_BRANCH) await keepSchedules(repository, undefined);
+          continue;
+        }
         const parsed = await readPipeline(repository, event.after);
+        if (branch === SCHEDULE_BRANCH) await keepSchedules(repository, parsed);
         if (!parsed) continue;
         if (parsed.ok) {
           const push = parsed.pipeline.spec.on.push;
@@ -140,6 +160,42 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
     },
 
     get,
+
+    /**
+     * Starts the runs whose schedule is due. Each firing is claimed by moving its `next_at`
+     * forward with a conditional update, so of several replicas only one starts it; a firing
+     * missed while Paved was down runs once, not once per missed time.
+     */
+    async runDueSchedules(now = new Date()): Promise<PipelineRun[]> {
+      const due = await db.selectFrom('pipeline_schedules').selectAll().where('next_at', '<=', now.toISOString()).execute();
+      const started: PipelineRun[] = [];
+      for (const schedule of due) {
+        const next = nextCronTime(schedule.cron, now);
+        if (!next) continue;
+        const claimed = await db
+          .updateTable('pipeline_schedules')
+          .set({ next_at: next.toISOString() })
+          .where('namespace', '=', schedule.namespace)
+          .where('name', '=', schedule.name)
+          .where('cron', '=', schedule.cron)
+          .where('next_at', '=', schedule.next_at)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) continue;
+        const repository = await git.get(schedule.namespace, schedule.name).catch(() => undefined);
+        const head = repository && (await git.branches(schedule.namespace, schedule.name)).find((branch) => branch.name === schedule.branch);
+        if (!repository || !head) continue;
+        const parsed = await readPipeline(repository, head.commit);
+        if (!parsed) continue;
+        started.push(await start(repository, { branch: schedule.branch, commit: head.commit, event: 'schedule', createdBy: `schedule:${schedule.cron}` }, parsed));
+      }
+      return started;
+    },
+
+    async schedules(namespace: string, name: string) {
+      await git.get(namespace, name);
+      const rows = await db.selectFrom('pipeline_schedules').selectAll().where('namespace', '=', namespace).where('name', '=', name).orderBy('cron').execute();
+      return rows.map((row) => ({ cron: row.cron, branch: row.branch, nextAt: row.next_at }));
+    },
 
     async list(namespace: string, name: string, query: { branch?: string; limit: number }): Promise<PipelineRun[]> {
       await git.get(namespace, name);

@@ -52,6 +52,11 @@ export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, 
       return { branches: await pipelines.latestByBranch(request.params.namespace, request.params.name) };
     });
 
+    app.get('/repositories/:namespace/:name/schedules', { schema: { summary: "The repository's cron triggers and when each fires next", params: repoParams } }, async (request) => {
+      principalOf(request);
+      return { items: await pipelines.schedules(request.params.namespace, request.params.name) };
+    });
+
     app.get('/runs/:id', { schema: { summary: 'One run: status, jobs, steps, exit codes', params: idParams } }, async (request) => {
       principalOf(request);
       return pipelines.get(request.params.id);
