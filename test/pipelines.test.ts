@@ -175,6 +175,30 @@ describe.each(DIALECTS)('pipelines on %s', (dialect) => {
     expect(refused.body.error.code).toBe('pipelines.not_manual');
   });
 
+  it('runs jobs and steps on conditions: over the branch and event, and after a failure when asked', async () => {
+    await push('conditions', {
+      '.paved/pipeline.yaml': pipeline(`  on: { push: {} }
+  jobs:
+    only-main: { if: "\${{ branch == 'main' and event == 'push' }}", steps: [{ run: echo on main }] }
+    not-main: { if: "branch != 'main'", steps: [{ run: echo never }] }
+    build:
+      steps:
+        - { name: fail, run: 'exit 1' }
+        - { name: after, run: echo not run }
+        - { name: report, if: "\${{ status == 'failure' }}", run: echo reporting the failure }
+`),
+    });
+    const done = await finished((await firstRun('conditions')).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe('fail failed with exit code 1');
+    const log = await logText(done.id);
+    expect(log).toContain('on main');
+    expect(log).toContain('reporting the failure');
+    expect(log).not.toContain('never');
+    expect(log).not.toContain('▶ after');
+    expect(log).toContain('⤼ after: skipped (an earlier step failed)');
+  });
+
   it("keeps a job's artifacts, also when it fails, and serves them; paths cannot climb out", async () => {
     await push('artifacts', {
       '.paved/pipeline.yaml': pipeline(`  on: { push: {} }

@@ -138,23 +138,7 @@ export function parsePipelineFile(text: string): ParsedPipeline {
   return { ok: true, pipeline: result.data, jobs: ordered.jobs };
 }
 
-/** Parts of the format that are specified but not carried out yet: refused rather than ignored. */
-function notYetSupported(pipeline: PipelineFile): PipelineProblem | undefined {
-  const { spec } = pipeline;
-  for (const [id, job] of Object.entries(spec.jobs ?? {})) {
-    if (job.if !== undefined) return { message: 'if conditions are not supported yet', path: `spec.jobs.${id}.if` };
-  }
-  const stepLists: [string, PipelineStep[]][] = spec.jobs ? Object.entries(spec.jobs).map(([id, job]) => [`spec.jobs.${id}.steps`, job.steps]) : [['spec.steps', spec.steps ?? []]];
-  for (const [where, steps] of stepLists) {
-    const index = steps.findIndex((step) => step.if !== undefined);
-    if (index >= 0) return { message: 'if conditions are not supported yet', path: `${where}.${index}.if` };
-  }
-  return undefined;
-}
-
 function orderJobs(pipeline: PipelineFile): { jobs: PipelineJob[] } | { problem: PipelineProblem } {
-  const unsupported = notYetSupported(pipeline);
-  if (unsupported) return { problem: unsupported };
   const { spec } = pipeline;
   const toEnv = (env: Record<string, string | number | boolean> | undefined) => Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
   const declared: Record<string, z.infer<typeof jobSchema>> = spec.jobs ?? { main: { steps: spec.steps!, artifacts: spec.artifacts } };

@@ -8,6 +8,7 @@ import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { Executor } from './local-executor.js';
+import { conditionHolds } from '../expressions/condition.js';
 import { createMasker } from './masker.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
 
@@ -25,6 +26,7 @@ export interface PipelineTaskInput {
   number: number;
   branch: string;
   commit: string;
+  event: 'push' | 'manual' | 'schedule';
   concurrency: 'queue' | 'parallel';
   secrets: string[];
   /** The jobs in order, or why the pipeline file is invalid. */
@@ -34,7 +36,7 @@ export interface PipelineTaskInput {
 
 export interface JobResult {
   job: string;
-  steps: { name: string; exitCode: number | null; durationMs: number; stopped?: string; droppedLines?: number }[];
+  steps: { name: string; exitCode: number | null; durationMs: number; stopped?: string; droppedLines?: number; skipped?: string }[];
 }
 
 export interface PipelineTaskDeps {
@@ -86,6 +88,11 @@ async function prepare(deps: PipelineTaskDeps, input: PipelineTaskInput, context
 
 async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: PipelineJob, context: StepContext): Promise<JobResult> {
   const { namespace, name } = input.repository;
+  const facts = { branch: input.branch, event: input.event, commit: input.commit };
+  if (job.if !== undefined && !conditionHolds(job.if, { ...facts, status: 'success' })) {
+    context.markSkipped(`its condition ${job.if} is false`);
+    return { job: job.id, steps: [] };
+  }
   const workspace = path.join(deps.workRoot, context.taskId, job.id);
   await fs.rm(workspace, { recursive: true, force: true });
   await fs.mkdir(path.dirname(workspace), { recursive: true });
@@ -102,9 +109,17 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   const mask = createMasker([...secrets.values()]);
 
   const result: JobResult = { job: job.id, steps: [] };
+  // The first failure of the job; later steps run only if their condition asks for it.
+  let failure: Error | undefined;
   try {
     for (const [index, step] of job.steps.entries()) {
       const stepName = step.name ?? `step ${index + 1}`;
+      const status = failure ? 'failure' : 'success';
+      if (step.if === undefined ? failure !== undefined : !conditionHolds(step.if, { ...facts, status })) {
+        result.steps.push({ name: stepName, exitCode: null, durationMs: 0, skipped: step.if ?? 'an earlier step failed' });
+        await context.log(`⤼ ${stepName}: skipped (${step.if ? `${step.if} is false` : 'an earlier step failed'})`);
+        continue;
+      }
       const cwd = path.resolve(workspace, step['working-directory'] ?? '.');
       if (path.relative(workspace, cwd).startsWith('..')) throw new Error(`${stepName}: working-directory ${step['working-directory']} is outside the checkout`);
       await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
@@ -141,11 +156,13 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       await writing;
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
       result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
-      if (outcome.stopped === 'timeout') throw new Error(`${stepName} timed out after ${outcome.durationMs} ms`);
       if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
-      if (outcome.exitCode !== 0) throw new Error(`${stepName} failed with exit code ${outcome.exitCode}`);
-      await context.log(`✔ ${stepName}: exit 0 in ${outcome.durationMs} ms`);
+      const stepFailure =
+        outcome.stopped === 'timeout' ? new Error(`${stepName} timed out after ${outcome.durationMs} ms`) : outcome.exitCode !== 0 ? new Error(`${stepName} failed with exit code ${outcome.exitCode}`) : undefined;
+      await context.log(stepFailure ? `✖ ${stepFailure.message}` : `✔ ${stepName}: exit 0 in ${outcome.durationMs} ms`, stepFailure ? 'error' : 'info');
+      failure ??= stepFailure;
     }
+    if (failure) throw failure;
     return result;
   } finally {
     // Kept whether the job passed or failed (a failing test's report is what one wants to read).

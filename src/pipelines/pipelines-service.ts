@@ -58,6 +58,7 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
         number,
         branch: trigger.branch,
         commit: trigger.commit,
+        event: trigger.event,
         concurrency: parsed.ok ? (parsed.pipeline.spec.concurrency ?? 'queue') : 'parallel',
         secrets: parsed.ok ? (parsed.pipeline.spec.secrets ?? []) : [],
         jobs: parsed.ok ? parsed.jobs : [],

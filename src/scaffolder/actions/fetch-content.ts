@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isBinaryFile } from 'isbinaryfile';
 import picomatch from 'picomatch';
 import { InvalidInputError } from '../../errors.js';
-import { createSecureEnvironment, renderCompiled } from '../render/secure-nunjucks.js';
+import { createSecureEnvironment, renderCompiled } from '../../expressions/secure-nunjucks.js';
 import type { TemplateEntry } from '../workspace/template-files.js';
 import { mapConcurrently } from '../workspace/workspace.js';
 import type { ActionContext } from './action.js';

@@ -1,5 +1,5 @@
 import type nunjucks from 'nunjucks';
-import { createSecureEnvironment } from './secure-nunjucks.js';
+import { createSecureEnvironment } from '../../expressions/secure-nunjucks.js';
 
 /** What `${{ }}` expressions in a template's steps and output can see. All plain JSON. */
 export interface ExpressionContext {
