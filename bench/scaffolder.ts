@@ -166,9 +166,15 @@ async function measureGoldenPath(client: HttpClient, baseUrl: string, token: str
   return { summary, names: names.slice(WARMUPS.goldenPath) };
 }
 
+/**
+ * Dry-runs of the 50-file template, each with another name. The server caches compiled file
+ * templates by their text, so only the very first dry-run compiles the 51 files (`firstRunMs`,
+ * cold); the warm-ups and the measured runs reuse them.
+ */
 async function measureDryRun(client: HttpClient, runs: number) {
   const dry = fiftyFileTemplate();
   const ms: number[] = [];
+  let firstRunMs = Number.NaN;
   for (let i = 0; i < WARMUPS.dryRun + runs; i++) {
     const answer = await client.post('/api/scaffolder/v2/dry-run', { ...dry, values: { ...dry.values, name: `bench-dry-run-${i}` } });
     if (answer.status !== 200) throw new Error(`dry-run: HTTP ${answer.status} ${answer.body.slice(0, 500)}`);
@@ -177,10 +183,11 @@ async function measureDryRun(client: HttpClient, runs: number) {
     if (files.length !== 51 || !module1.includes(`bench-dry-run-${i}`) || module1.includes('${{')) {
       throw new Error(`dry-run returned ${files.length} files, module-1.js starting ${JSON.stringify(module1.slice(0, 120))}`);
     }
+    if (i === 0) firstRunMs = answer.ms;
     if (i >= WARMUPS.dryRun) ms.push(answer.ms);
   }
   const skeletonKb = dry.directoryContents.reduce((sum, file) => sum + Buffer.from(file.base64Content, 'base64').length, 0) / 1024;
-  return { files: dry.directoryContents.length, skeletonKb: round(skeletonKb, 1), warmups: WARMUPS.dryRun, ...summarize(ms) };
+  return { files: dry.directoryContents.length, skeletonKb: round(skeletonKb, 1), firstRunMs: round(firstRunMs, 1), warmups: WARMUPS.dryRun, ...summarize(ms) };
 }
 
 async function benchmark(db: Db) {
@@ -255,7 +262,10 @@ function printTable(result: any) {
     rows.push(['  runs whose completion event came > 100 ms after the finish', `${g.lateCompletionEvents} of ${g.n}`, '', '']);
   }
   const d = result.dryRun;
-  if (d) rows.push([`dry-run, ${d.files} files / ${d.skeletonKb} KB (${d.n} runs)`, `${d.p50} / ${d.p90} / ${d.max} ms`, `p50 ≤ ${TARGETS.dryRunP50Ms} ms`, verdict(d.p50, TARGETS.dryRunP50Ms)]);
+  if (d) {
+    rows.push([`dry-run, ${d.files} files / ${d.skeletonKb} KB, repeated (${d.n} runs after ${d.warmups} warm-ups)`, `${d.p50} / ${d.p90} / ${d.max} ms`, `p50 ≤ ${TARGETS.dryRunP50Ms} ms`, verdict(d.p50, TARGETS.dryRunP50Ms)]);
+    rows.push(['  the first dry-run, cold (compiling the templates)', `${d.firstRunMs} ms`, '', '']);
+  }
   if (result.git) rows.push([`git clone / push of one commit, medians of ${result.git.repositories} repos`, `${result.git.clone.p50} / ${result.git.pushOneCommit.p50} ms`, '', '']);
   rows.unshift(['', 'p50 / p90 / max', 'target', '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
