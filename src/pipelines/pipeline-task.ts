@@ -125,7 +125,7 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
       let kept = 0;
       let dropped = 0;
-      let writing = Promise.resolve();
+      const output = createLogBatcher(context);
       const outcome = await deps.executor.run({
         command: step.run!,
         cwd,
@@ -149,11 +149,10 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
         onLine(line) {
           if (kept >= MAX_LINES_PER_STEP) return void (dropped += 1);
           kept += 1;
-          const masked = mask(line);
-          writing = writing.then(() => context.log(masked));
+          output.add(mask(line));
         },
       });
-      await writing;
+      await output.flush();
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
       result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
       if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
@@ -172,4 +171,41 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
     }
     await fs.rm(workspace, { recursive: true, force: true });
   }
+}
+
+/** Lines go to the log in batches, at most this many per write, and at most this long after they came. */
+const LOG_BATCH_LINES = 500;
+const LOG_BATCH_MS = 50;
+
+/**
+ * Collects a step's output lines and writes them in batches: one insert per line would make the
+ * database, not the step, set the pace (10,000 round trips for a chatty build), while a short
+ * delay keeps the log live.
+ */
+function createLogBatcher(context: StepContext) {
+  let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing = Promise.resolve();
+  // A failed write is kept for `flush` to throw, rather than left as an unhandled rejection.
+  let failed: unknown;
+  const write = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    writing = writing.then(() => context.logLines(batch)).catch((error: unknown) => void (failed ??= error));
+  };
+  return {
+    add(line: string) {
+      pending.push(line);
+      if (pending.length >= LOG_BATCH_LINES) write();
+      else timer ??= setTimeout(write, LOG_BATCH_MS);
+    },
+    async flush() {
+      write();
+      await writing;
+      if (failed) throw failed;
+    },
+  };
 }

@@ -89,7 +89,11 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
   async function get(id: string): Promise<PipelineRun> {
     const row = await db.selectFrom('pipeline_runs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('pipelines.run_not_found', `No pipeline run ${id}`, { path: 'id' });
-    const task = await tasks.get(id);
+    // The row is written just before its task is queued: in between, the run is simply queued.
+    const task = await tasks.get(id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
     return {
       id,
       repository: `${row.namespace}/${row.name}`,
@@ -97,14 +101,14 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
       branch: row.branch,
       commit: row.commit,
       event: row.event,
-      status: task.status,
+      status: task?.status ?? 'queued',
       createdBy: row.created_by,
       createdAt: row.created_at,
-      startedAt: task.startedAt,
-      finishedAt: task.finishedAt,
-      error: task.error,
-      failedJob: task.failedStep?.startsWith('job:') ? task.failedStep.slice(4) : task.failedStep,
-      jobs: Object.entries(task.stepOutputs)
+      startedAt: task?.startedAt ?? null,
+      finishedAt: task?.finishedAt ?? null,
+      error: task?.error ?? null,
+      failedJob: task?.failedStep?.startsWith('job:') ? task.failedStep.slice(4) : (task?.failedStep ?? null),
+      jobs: Object.entries(task?.stepOutputs ?? {})
         .filter(([step]) => step.startsWith('job:'))
         .map(([, output]) => output as JobResult),
     };
@@ -244,8 +248,8 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
         .execute();
       const unfinished: string[] = [];
       for (const row of rows) {
-        const task = await tasks.get(row.id);
-        if (task.status === 'queued' || task.status === 'running') unfinished.push(row.id);
+        const { status } = await get(row.id);
+        if (status === 'queued' || status === 'running') unfinished.push(row.id);
       }
       return unfinished;
     },

@@ -12,6 +12,8 @@ export interface StepContext {
   /** Secrets given at enqueue; kept out of the task's input, its API and (by the step) its log. */
   secrets: Readonly<Record<string, string>>;
   log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
+  /** Appends many lines in one write: for output that comes fast (a build's log). */
+  logLines(messages: readonly string[]): Promise<void>;
   /** Marks the step as skipped (its condition was false) instead of completed. */
   markSkipped(reason: string): void;
 }

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { TaskDefinition } from './task-definition.js';
-import { appendLogLine, claimTask, finishTask, lastLogSeq, recordStepOutput, renewLease } from './task-store.js';
+import { appendLogLine, appendLogLines, claimTask, finishTask, lastLogSeq, recordStepOutput, renewLease } from './task-store.js';
 import type { StepStatus, TaskRow } from './tables.js';
 
 export interface Task {
@@ -119,6 +119,14 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       await appendLogLine(db, { task_id: row.id, seq, at: new Date().toISOString(), level, step_id: stepId, step_status: stepStatus, message });
       changed(row.id);
     };
+    const logLines = async (messages: readonly string[], stepId: string) => {
+      if (messages.length === 0) return;
+      const at = new Date().toISOString();
+      const first = seq + 1;
+      seq += messages.length;
+      await appendLogLines(db, messages.map((message, index) => ({ task_id: row.id, seq: first + index, at, level: 'info' as const, step_id: stepId, step_status: null, message })));
+      changed(row.id);
+    };
     if (!definition) {
       await log(`No task definition for kind ${row.kind}`, 'error');
       await finishTask(db, row.id, workerId, { status: 'failed', failedStep: null, error: `Unknown task kind ${row.kind}` });
@@ -152,6 +160,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
           signal: controller.signal,
           secrets,
           log: (message, level) => log(message, level, step.id),
+          logLines: (messages) => logLines(messages, step.id),
           markSkipped: (reason) => void (skipped = reason),
         });
         if (controller.signal.aborted) throw controller.signal.reason;

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
 import type { TaskRow } from './tables.js';
 
@@ -81,6 +82,12 @@ export async function finishTask(
 
 export async function appendLogLine(db: Kysely<Database>, line: Database['tasks_log_lines']): Promise<void> {
   await db.insertInto('tasks_log_lines').values(line).execute();
+}
+
+const LOG_COLUMNS = ['task_id', 'seq', 'at', 'level', 'step_id', 'step_status', 'message'] as const;
+
+export async function appendLogLines(db: Kysely<Database>, lines: readonly Database['tasks_log_lines'][]): Promise<void> {
+  await bulkInsert(db, 'tasks_log_lines', LOG_COLUMNS, lines.map((line) => LOG_COLUMNS.map((column) => line[column])));
 }
 
 export async function lastLogSeq(db: Kysely<Database>, taskId: string): Promise<number> {
