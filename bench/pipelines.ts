@@ -108,7 +108,7 @@ async function shellMs(command: string): Promise<number> {
  * and its log.
  */
 async function executorMs(command: string, cwd: string): Promise<number> {
-  const outcome = await createLocalExecutor().run({ command, cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 600_000, signal: new AbortController().signal, onLine: () => {} });
+  const outcome = await createLocalExecutor().run({ command, cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 600_000, signal: new AbortController().signal, onLine: () => {}, maxLines: 10_000 });
   if (outcome.exitCode !== 0) throw new Error(`${command} exited ${outcome.exitCode} in the executor`);
   return outcome.durationMs;
 }
@@ -424,7 +424,7 @@ async function measureLogThroughput(client: HttpClient, baseUrl: string, token: 
     keptLinesPerStep: KEPT_LINES_PER_STEP,
     shellBaseline: `sh -c '${FLOOD_COMMAND} > /dev/null', timed inside the shell, run before each push`,
     rawPipeBaseline: 'the command as a Node child process (spawn sh -c) in the benchmark process, its stdout read and discarded: the cost of piping 100 MB into Node',
-    executorBaseline: "the command through createLocalExecutor() of src/pipelines/local-executor.ts in the benchmark process, onLine a no-op: piping plus the executor's line splitting, without the server's log",
+    executorBaseline: "the command through createLocalExecutor() of src/pipelines/local-executor.ts in the benchmark process, onLine a no-op, the product's 10,000-line cap: piping plus the executor's line handling, without the server's log",
     stepTimeFrom: 'log timestamps: ▶ flood to ✔ flood (includes writing the kept lines); the executor durationMs (spawn to exit and end of output) beside it',
     liveRead: 'GET /api/pipelines/runs/:id/logs?after=<last seq> every 250 ms from the push on; a read is live when it returned output lines before the step had finished',
     warmups: 1,

@@ -9,6 +9,8 @@ export interface StepCommand {
   signal: AbortSignal;
   /** Each output line, as it comes; the executor does not keep them. */
   onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Lines passed to `onLine` at most (stdout and stderr together); the rest are only counted. */
+  maxLines: number;
 }
 
 export interface StepOutcome {
@@ -16,6 +18,8 @@ export interface StepOutcome {
   /** Why it stopped early: its timeout, or the run was cancelled. */
   stopped?: 'timeout' | 'cancelled';
   durationMs: number;
+  /** Lines past `maxLines`, counted but not passed on. */
+  droppedLines: number;
 }
 
 /**
@@ -53,7 +57,8 @@ export function createLocalExecutor(): Executor {
         const onAbort = () => stop('cancelled');
         if (step.signal.aborted) onAbort();
         step.signal.addEventListener('abort', onAbort, { once: true });
-        const pending = [lines(child.stdout, (line) => step.onLine(line, 'stdout')), lines(child.stderr, (line) => step.onLine(line, 'stderr'))];
+        const budget = { left: step.maxLines, dropped: 0 };
+        const pending = [lines(child.stdout, budget, (line) => step.onLine(line, 'stdout')), lines(child.stderr, budget, (line) => step.onLine(line, 'stderr'))];
         child.on('error', reject);
         child.on('close', async (code) => {
           clearTimeout(timeout);
@@ -62,7 +67,7 @@ export function createLocalExecutor(): Executor {
           // Children left behind by the step (backgrounded with &) go with it.
           signalGroup(child.pid, 'SIGKILL');
           await Promise.all(pending);
-          resolve({ exitCode: code, ...(stopped ? { stopped } : {}), durationMs: Date.now() - started });
+          resolve({ exitCode: code, ...(stopped ? { stopped } : {}), durationMs: Date.now() - started, droppedLines: budget.dropped });
         });
       });
     },
@@ -78,15 +83,30 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Splits a stream into lines (UTF-8 safe across chunks), calling `onLine` for each; cuts very long lines. */
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+/**
+ * Splits a stream into lines (UTF-8 safe across chunks), calling `onLine` for each while the
+ * shared budget lasts; cuts very long lines. Past the budget it only counts newlines in the raw
+ * bytes: a step printing gigabytes then costs little more than reading the pipe.
+ */
+function lines(stream: NodeJS.ReadableStream, budget: { left: number; dropped: number }, onLine: (line: string) => void): Promise<void> {
   const decoder = new StringDecoder('utf8');
   const cut = (line: string) => `${line.slice(0, MAX_LINE)} … [line cut at ${MAX_LINE} characters]`;
+  const emit = (line: string) => {
+    if (budget.left > 0) {
+      budget.left -= 1;
+      onLine(line);
+    } else budget.dropped += 1;
+  };
   let partial = '';
   // After cutting a line that has not ended yet, the rest of it is dropped up to its end.
   let dropping = false;
+  let counting = false;
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
+      if (counting) {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) budget.dropped += 1;
+        return;
+      }
       let text = decoder.write(chunk);
       if (dropping) {
         const end = text.indexOf('\n');
@@ -96,16 +116,21 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): P
       }
       const parts = (partial + text).split('\n');
       partial = parts.pop()!;
-      for (const part of parts) onLine(part.length > MAX_LINE ? cut(part) : part.replace(/\r$/, ''));
+      for (const part of parts) emit(part.length > MAX_LINE ? cut(part) : part.replace(/\r$/, ''));
       if (partial.length > MAX_LINE) {
-        onLine(cut(partial));
+        emit(cut(partial));
         partial = '';
         dropping = true;
       }
+      if (budget.left <= 0 && !dropping) {
+        // What is left of the current line counts as one when it ends.
+        counting = true;
+        partial = '';
+      }
     });
     stream.on('end', () => {
-      const rest = dropping ? '' : partial + decoder.end();
-      if (rest) onLine(rest);
+      const rest = dropping || counting ? '' : partial + decoder.end();
+      if (rest) emit(rest);
       resolve();
     });
   });

@@ -123,8 +123,6 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       const cwd = path.resolve(workspace, step['working-directory'] ?? '.');
       if (path.relative(workspace, cwd).startsWith('..')) throw new Error(`${stepName}: working-directory ${step['working-directory']} is outside the checkout`);
       await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
-      let kept = 0;
-      let dropped = 0;
       const output = createLogBatcher(context);
       const outcome = await deps.executor.run({
         command: step.run!,
@@ -146,13 +144,11 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
         },
         timeoutMs: durationMs(step.timeout) ?? job.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
         signal: context.signal,
-        onLine(line) {
-          if (kept >= MAX_LINES_PER_STEP) return void (dropped += 1);
-          kept += 1;
-          output.add(mask(line));
-        },
+        maxLines: MAX_LINES_PER_STEP,
+        onLine: (line) => output.add(mask(line)),
       });
       await output.flush();
+      const dropped = outcome.droppedLines;
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
       result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
       if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
