@@ -101,10 +101,13 @@ function lines(stream: NodeJS.ReadableStream, budget: { left: number; dropped: n
   // After cutting a line that has not ended yet, the rest of it is dropped up to its end.
   let dropping = false;
   let counting = false;
+  // While counting: whether the bytes since the last newline make an unterminated last line.
+  let unterminated = false;
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
       if (counting) {
         for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) budget.dropped += 1;
+        if (chunk.length > 0) unterminated = chunk[chunk.length - 1] !== 10;
         return;
       }
       let text = decoder.write(chunk);
@@ -125,10 +128,12 @@ function lines(stream: NodeJS.ReadableStream, budget: { left: number; dropped: n
       if (budget.left <= 0 && !dropping) {
         // What is left of the current line counts as one when it ends.
         counting = true;
+        unterminated = partial.length > 0;
         partial = '';
       }
     });
     stream.on('end', () => {
+      if (counting) budget.dropped += unterminated ? 1 : 0;
       const rest = dropping || counting ? '' : partial + decoder.end();
       if (rest) emit(rest);
       resolve();
