@@ -10,7 +10,10 @@ const definitions: TaskDefinition[] = [
       { id: 'bye', run: async ({ log }) => void (await log('bye')) },
     ],
   },
-  { kind: 'test.forever', steps: () => [{ id: 'wait', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))) }] },
+  {
+    kind: 'test.forever',
+    steps: () => [{ id: 'wait', run: ({ signal }) => new Promise((_, reject) => (signal.aborted ? reject(signal.reason) : signal.addEventListener('abort', () => reject(signal.reason)))) }],
+  },
 ];
 
 const people = `apiVersion: backstage.io/v1alpha1

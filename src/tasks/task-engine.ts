@@ -150,6 +150,8 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       if (row.cancel_requested) throw new Error('cancelled');
       for (const step of definition.steps(JSON.parse(row.input))) {
         if (step.id in outputs) continue;
+        // Stopped or cancelled between two steps: the next one does not start.
+        if (controller.signal.aborted) throw controller.signal.reason;
         currentStep = step.id;
         await log(`Step ${step.id} started`, 'info', step.id, 'processing');
         let skipped: string | undefined;
@@ -304,13 +306,15 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       if (row.status !== 'failed' && row.status !== 'cancelled') {
         throw new ConflictError('tasks.not_retryable', `Task ${id} is ${row.status}; only failed or cancelled tasks can be retried`);
       }
-      await db
+      // The row as queued, returned by the update itself: a worker may claim it the next moment.
+      const queued = await db
         .updateTable('tasks')
         .set({ status: 'queued', cancel_requested: 0, error: null, finished_at: null, attempts: Number(row.attempts) + 1 })
         .where('id', '=', id)
-        .execute();
+        .returningAll()
+        .executeTakeFirstOrThrow();
       wake?.();
-      return toTask(await findRow(id));
+      return toTask(queued);
     },
 
     async logs(id, afterSeq = 0) {
