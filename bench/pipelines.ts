@@ -19,19 +19,17 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
 import { createLocalExecutor } from '../src/pipelines/local-executor.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { percentile, round } from './latency.js';
+import { POSTGRES_URL, dropSchema, gitState, postgresReachable } from './postgres-and-git.js';
 import { freePort, REPO_ROOT, startServer, waitHealthy, watchMemory } from './server-process.js';
 
 type Db = 'sqlite' | 'postgres';
 const TARGETS = { overheadPerStepMs: 50, pushToFirstLineMs: 500, floodRatio: 1.5 };
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const STEPS = 20;
 const FLOOD_COMMAND = "head -c 100000000 /dev/zero | tr '\\0' 'x' | fold -w 100";
 const FLOOD_LINES = 1_000_000;
@@ -477,24 +475,6 @@ async function benchmark(db: Db) {
     if (db === 'postgres') await dropSchema(schema);
   }
   return result;
-}
-
-async function dropSchema(schema: string) {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect().then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).finally(() => client.end());
-}
-
-function postgresReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1_000 }, () => (socket.destroy(), resolve(true)));
-    socket.on('error', () => resolve(false)).on('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
-
-/** The commit measured, and the files of src/ that differed from it (others' work in progress). */
-function gitState(): { commit: string; uncommittedInSrc: string[] } {
-  const gitOut = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: 'pipe' }).toString().trim();
-  return { commit: gitOut('rev-parse', '--short', 'HEAD'), uncommittedInSrc: gitOut('status', '--porcelain', '--', 'src').split('\n').filter(Boolean) };
 }
 
 function printTable(result: any) {

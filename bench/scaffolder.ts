@@ -16,18 +16,16 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { percentile, round } from './latency.js';
+import { POSTGRES_URL, dropSchema, gitState, postgresReachable } from './postgres-and-git.js';
 import { freePort, REPO_ROOT, startServer, waitHealthy } from './server-process.js';
 
 type Db = 'sqlite' | 'postgres';
 const TARGETS = { goldenPathP50Ms: 500, dryRunP50Ms: 40 };
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUPS = { goldenPath: 3, dryRun: 5 };
 const GIT_RUNS = 5;
 const run = promisify(execFile);
@@ -230,24 +228,6 @@ async function benchmark(db: Db) {
     if (db === 'postgres') await dropSchema(schema);
   }
   return result;
-}
-
-async function dropSchema(schema: string) {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect().then(() => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).finally(() => client.end());
-}
-
-function postgresReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1_000 }, () => (socket.destroy(), resolve(true)));
-    socket.on('error', () => resolve(false)).on('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
-
-/** The commit measured, and the files of src/ that differed from it (others' work in progress). */
-function gitState(): { commit: string; uncommittedInSrc: string[] } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: 'pipe' }).toString().trim();
-  return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedInSrc: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean) };
 }
 
 function printTable(result: any) {

@@ -14,6 +14,8 @@ import { type JobResult, PIPELINE_TASK_KIND, type PipelineTaskInput } from './pi
 export const PIPELINE_FILE = '.paved/pipeline.yaml';
 /** Schedules are read from this branch's file, and run its head. */
 export const SCHEDULE_BRANCH = 'main';
+/** How many earlier runs of a branch a queued run checks before it starts. */
+const UNFINISHED_LOOKBACK = 20;
 const NO_COMMIT = '0'.repeat(40);
 
 /** A run as the API shows it: what triggered it, and its task's progress. */
@@ -245,11 +247,15 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
         .where('name', '=', input.repository.name)
         .where('branch', '=', input.branch)
         .where('number', '<', input.number)
+        // Queued runs wait for the one before them, so the latest few earlier runs are enough:
+        // looking at the branch's whole history on every poll would grow with it.
+        .orderBy('number', 'desc')
+        .limit(UNFINISHED_LOOKBACK)
         .execute();
       const unfinished: string[] = [];
       for (const row of rows) {
-        const { status } = await get(row.id);
-        if (status === 'queued' || status === 'running') unfinished.push(row.id);
+        const run = await get(row.id);
+        if (run.status === 'queued' || run.status === 'running') unfinished.push(row.id);
       }
       return unfinished;
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../http/request-principal.js';
+import { isFinished } from '../tasks/follow-task.js';
 import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import type { ScaffolderEvent, ScaffolderService } from './scaffolder-service.js';
@@ -72,7 +73,7 @@ export function scaffolderRoutes(scaffolder: ScaffolderService, engine: TaskEngi
         const lines = await engine.logs(task.id, request.query.after);
         const events = lines.map((line) => scaffolder.toEvent(task, line));
         const finished = await engine.get(task.id);
-        if (['succeeded', 'failed', 'cancelled'].includes(finished.status)) {
+        if (isFinished(finished)) {
           const lastSeq = lines.at(-1)?.seq ?? request.query.after;
           if ((await engine.logs(task.id, lastSeq)).length === 0) events.push(scaffolder.completionEvent(finished, lastSeq));
         }
