@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiClient } from './api-client.js';
 import { CliError, type Output } from './output.js';
+import { sseMessages } from './sse.js';
 
 /** A log entry of a scaffolder task: what its events carry, and what a dry run's log holds. */
 export const logBodySchema = z.looseObject({ message: z.string(), stepId: z.string().optional(), status: z.string().optional() });
@@ -60,7 +61,7 @@ export async function followEvents(
         continue;
       }
       brokenSince = undefined;
-      for await (const data of sseMessages(response.body)) {
+      for await (const { data } of sseMessages(response.body)) {
         if (take(parseEvent(data))) return;
       }
     } catch (error) {
@@ -87,24 +88,6 @@ function parseEvent(data: string): RunEvent {
   const event = eventSchema.safeParse(json);
   if (!event.success) throw new CliError('The server sent an event the CLI cannot read', 1, [data.slice(0, 200)], { code: 'cli.bad_answer' });
   return event.data;
-}
-
-/** The `data` of each message of a server-sent event stream (its `id` and `event` are in the data too). */
-async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    for (let end = buffer.search(/\r?\n\r?\n/); end >= 0; end = buffer.search(/\r?\n\r?\n/)) {
-      const data = buffer
-        .slice(0, end)
-        .split(/\r?\n/)
-        .filter((line) => line === 'data' || line.startsWith('data:'))
-        .map((line) => line.slice('data:'.length).replace(/^ /, ''));
-      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-      if (data.length > 0) yield data.join('\n');
-    }
-  }
 }
 
 function sleep(ms: number): Promise<void> {

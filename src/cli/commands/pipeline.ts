@@ -6,6 +6,7 @@ import { parsePipelineFile } from '../../pipelines/pipeline-file.js';
 import { type ApiClient, connect } from '../api-client.js';
 import { resolveToken } from '../credentials.js';
 import { CliError, type CliIo, ExitCode, type Output, UsageError, createOutput, globalOptions } from '../output.js';
+import { sseMessages } from '../sse.js';
 
 const API = '/api/pipelines';
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -185,22 +186,6 @@ function finish(out: Output, run: Run): void {
   const where = run.failedJob && run.failedJob !== 'prepare' ? ` at job ${run.failedJob}` : '';
   const summary = run.status === 'cancelled' ? `Run #${run.number} was cancelled` : `Run #${run.number} ${run.status}${where}${run.error ? `: ${run.error}` : ''}`;
   throw new CliError(summary, 1, [], { code: `pipelines.run_${run.status}`, runId: run.id, failedJob: run.failedJob });
-}
-
-/** The `event` and `data` of each message of a server-sent event stream. */
-async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer = (buffer + decoder.decode(chunk, { stream: true })).replace(/\r\n/g, '\n');
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const fields = buffer.slice(0, end).split('\n');
-      buffer = buffer.slice(end + 2);
-      const values = (name: string) => fields.filter((field) => field === name || field.startsWith(`${name}:`)).map((field) => field.slice(name.length + 1).replace(/^ /, ''));
-      const data = values('data');
-      if (data.length > 0) yield { event: values('event').at(-1) ?? 'message', data: data.join('\n') };
-    }
-  }
 }
 
 /** `team-a/cart` → the repository; any other form is a usage error. */
