@@ -1,6 +1,6 @@
-import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { parseYamlWithLines } from '../yaml-document.js';
 
 /** When a cron expression fires next after `after` (UTC), or undefined if it is not one. */
 export function nextCronTime(expression: string, after: Date): Date | undefined {
@@ -111,25 +111,10 @@ export function durationMs(value: string | number | undefined): number | undefin
  * with its JSON path and, where the file says, its line.
  */
 export function parsePipelineFile(text: string): ParsedPipeline {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((error) => ({ message: error.message.split('\n')[0]!, path: '', line: error.linePos?.[0]?.line })) };
-  }
-  const lineOf = (path: readonly PropertyKey[]) => {
-    let node: unknown = document.contents;
-    let found: number | undefined = lineCounter.linePos((document.contents as { range?: [number] } | null)?.range?.[0] ?? 0).line;
-    for (const key of path) {
-      if (isMap(node)) node = node.get(key as string, true);
-      else if (isSeq(node)) node = node.get(Number(key), true);
-      else break;
-      const offset = (node as { range?: [number] } | undefined)?.range?.[0];
-      if (offset === undefined) break;
-      found = lineCounter.linePos(offset).line;
-    }
-    return found;
-  };
-  const result = pipelineFileSchema.safeParse(document.toJS({ maxAliasCount: 50 }));
+  const parsed = parseYamlWithLines(text);
+  if (!parsed.ok) return parsed;
+  const { lineOf } = parsed;
+  const result = pipelineFileSchema.safeParse(parsed.value);
   if (!result.success) {
     return { ok: false, problems: result.error.issues.map((issue) => ({ message: issue.message, path: issue.path.join('.'), line: lineOf(issue.path) })) };
   }
