@@ -2,7 +2,18 @@ import type { Principal } from '../access/principal.js';
 import { InvalidInputError } from '../errors.js';
 import type { ActionServices, JsonSchema, ScaffolderAction } from './actions/action.js';
 import { compileSchema, schemaProblems } from './json-schema.js';
-import { type ExpressionContext, InputRenderer } from './render/render-input.js';
+import { InputRenderer } from '../expressions/input-renderer.js';
+
+/** What `${{ }}` expressions in a template's steps and output can see. All plain JSON. */
+export interface ExpressionContext {
+  parameters: Record<string, unknown>;
+  steps: Record<string, { output: Record<string, unknown> }>;
+  user: { ref: string; entity?: Record<string, unknown> };
+  secrets: Record<string, string>;
+  /** In a step with `each`: the current item. */
+  each?: { key: string | number; value: unknown };
+  context: { task: { id: string } };
+}
 import type { TemplateSnapshot, TemplateStep } from './template.js';
 import type { TemplateFiles } from './workspace/template-files.js';
 import type { Workspace } from './workspace/workspace.js';
@@ -41,7 +52,7 @@ export function redactor(secrets: Readonly<Record<string, string>>): (text: stri
 
 /** Runs template steps: condition, `each`, input rendering and checking, then the action. */
 export class StepRunner {
-  private readonly renderer = new InputRenderer();
+  private readonly renderer = new InputRenderer<ExpressionContext>();
 
   constructor(
     private readonly actions: ReadonlyMap<string, ScaffolderAction>,

@@ -1,16 +1,5 @@
 import type nunjucks from 'nunjucks';
-import { createSecureEnvironment } from '../../expressions/secure-nunjucks.js';
-
-/** What `${{ }}` expressions in a template's steps and output can see. All plain JSON. */
-export interface ExpressionContext {
-  parameters: Record<string, unknown>;
-  steps: Record<string, { output: Record<string, unknown> }>;
-  user: { ref: string; entity?: Record<string, unknown> };
-  secrets: Record<string, string>;
-  /** In a step with `each`: the current item. */
-  each?: { key: string | number; value: unknown };
-  context: { task: { id: string } };
-}
+import { createSecureEnvironment } from './secure-nunjucks.js';
 
 const SINGLE_EXPRESSION = /^\s*\$\{\{((?:(?!\}\}).)*)\}\}\s*$/s;
 
@@ -19,7 +8,7 @@ const SINGLE_EXPRESSION = /^\s*\$\{\{((?:(?!\}\}).)*)\}\}\s*$/s;
  * `${{ expr }}` keeps the expression's type (a number stays a number, an object an object);
  * a string that renders empty becomes undefined. Objects and arrays are rendered deeply.
  */
-export class InputRenderer {
+export class InputRenderer<Context extends object = object> {
   private readonly environment: nunjucks.Environment;
   private captured: unknown;
 
@@ -35,7 +24,7 @@ export class InputRenderer {
     });
   }
 
-  render(value: unknown, context: ExpressionContext): unknown {
+  render(value: unknown, context: Context): unknown {
     if (typeof value === 'string') return this.renderString(value, context);
     if (Array.isArray(value)) return value.map((item) => this.render(item, context));
     if (value !== null && typeof value === 'object') {
@@ -50,26 +39,26 @@ export class InputRenderer {
   }
 
   /** Evaluates one expression (as in `if:` and `each:`), with or without its `${{ }}`. */
-  evaluate(expression: unknown, context: ExpressionContext): unknown {
+  evaluate(expression: unknown, context: Context): unknown {
     if (typeof expression !== 'string') return expression;
     const match = SINGLE_EXPRESSION.exec(expression);
     return this.capture(match ? match[1]! : expression, context);
   }
 
-  private renderString(template: string, context: ExpressionContext): unknown {
+  private renderString(template: string, context: Context): unknown {
     if (!template.includes('${{') && !template.includes('{%')) return template;
     const match = SINGLE_EXPRESSION.exec(template);
     if (match) {
       const value = this.capture(match[1]!, context);
       return value === '' || value === null ? undefined : value;
     }
-    const text = this.environment.renderString(template, context as unknown as object);
+    const text = this.environment.renderString(template, context);
     return text === '' ? undefined : text;
   }
 
-  private capture(expression: string, context: ExpressionContext): unknown {
+  private capture(expression: string, context: Context): unknown {
     this.captured = undefined;
-    this.environment.renderString(`\${{ (${expression}) | __capture }}`, context as unknown as object);
+    this.environment.renderString(`\${{ (${expression}) | __capture }}`, context);
     const value = this.captured;
     this.captured = undefined;
     // Only JSON leaves an expression: no functions, no host objects.
