@@ -9,6 +9,7 @@ import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { type CommitFilesOptions, commitFilesToBranch } from './commit-files.js';
 import { type PushDirectoryOptions, commitDirectoryToRepository, fetchRefInto } from './push-directory.js';
 import { type Commit, NO_COMMIT, commitsBetween, listBranches, readFile, readLog, readRefs, readTree } from './repository-contents.js';
 
@@ -54,6 +55,13 @@ export interface GitService {
    * `principal` (who must be allowed to push); the push is recorded like any other.
    */
   publishDirectory(principal: Principal, repository: Repository, sourceDirectory: string, options: Omit<PushDirectoryOptions, 'authorization'>): Promise<{ commit: string }>;
+  /**
+   * Commits `files` onto `branch` without a work tree (see commitFilesToBranch); no commit, and
+   * `commit: undefined`, when nothing changed. A commit is recorded as a push by `pusher`. It
+   * does not authorize: callers decide who may write (delivery writes environment repositories
+   * on behalf of a deployment that was authorized already).
+   */
+  commitFiles(repository: Repository, options: CommitFilesOptions & { pusher: string }): Promise<{ commit: string | undefined }>;
   branches(namespace: string, name: string): Promise<{ name: string; commit: string }[]>;
   log(namespace: string, name: string, ref: string, limit: number): Promise<Commit[]>;
   tree(namespace: string, name: string, ref: string, path: string): ReturnType<typeof readTree>;
@@ -197,6 +205,13 @@ export function createGitService(deps: { db: Kysely<Database>; dataDir: string }
       const pushed = await commitDirectoryToRepository(directoryOf(repository.namespace, repository.name), sourceDirectory, options);
       await this.recordPush(repository, principal.userRef, before);
       return pushed;
+    },
+
+    async commitFiles(repository, options) {
+      const before = await this.refs(repository);
+      const committed = await commitFilesToBranch(directoryOf(repository.namespace, repository.name), options);
+      if (committed.commit) await this.recordPush(repository, options.pusher, before);
+      return committed;
     },
 
     async pushes(namespace, name, limit) {
