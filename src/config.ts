@@ -58,6 +58,42 @@ const configSchema = z.object({
       mirrorOwner: z.string().default('group:default/paved-admins'),
     })
     .prefault({}),
+  delivery: z
+    .object({
+      /** Folders of provisioner files, consulted before Paved's built-in ones. */
+      provisionerFolders: z.array(z.string()).default([]),
+      /** The PostgreSQL server `postgres` resources are created on (an admin connection); unset: postgres resources are refused. */
+      postgresUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
+      /** The Redis server `redis` resources get an ACL user on; unset: redis resources are refused. */
+      redisUrl: z.string().startsWith('redis', 'must be a redis:// URL').optional(),
+      /** How long a new instance has to pass its readiness probe before the deploy is rolled back. */
+      readinessTimeoutSeconds: z.coerce.number().positive().default(60),
+      /** How long a branch's preview environment lives after its last deploy. */
+      previewTtlHours: z.coerce.number().positive().default(72),
+      /** Environment types: the runtime they use and their rules. */
+      environmentTypes: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9-]*$/),
+          z.object({ runtime: z.enum(['local', 'kubernetes']).default('local'), requiresApproval: z.boolean().default(false) }).strict(),
+        )
+        .default({
+          development: { runtime: 'local', requiresApproval: false },
+          staging: { runtime: 'local', requiresApproval: false },
+          production: { runtime: 'local', requiresApproval: true },
+          preview: { runtime: 'local', requiresApproval: false },
+        }),
+      /** The long-lived environments, created at start, in promotion order (each promotes to the next). */
+      environments: z
+        .array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and -, at most 31'), type: z.string() }).strict())
+        .default([
+          { name: 'dev', type: 'development' },
+          { name: 'staging', type: 'staging' },
+          { name: 'prod', type: 'production' },
+        ]),
+      /** The image registry `image: .` is pushed to by builds, for the kubernetes runtime's manifests. */
+      registry: z.string().default('registry.paved.localhost'),
+    })
+    .prefault({}),
   catalog: z
     .object({
       /** Directories `file` locations may read from; none means file locations are refused. */
@@ -115,6 +151,14 @@ function fromEnv(env: Env): Record<string, unknown> {
     }),
     catalog: dropUndefined(catalog),
     pipelines: dropUndefined({ scheduleCheckSeconds: env.PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS }),
+    delivery: dropUndefined({
+      provisionerFolders: list(env.PAVED_DELIVERY_PROVISIONERS),
+      postgresUrl: env.PAVED_DELIVERY_POSTGRES_URL,
+      redisUrl: env.PAVED_DELIVERY_REDIS_URL,
+      readinessTimeoutSeconds: env.PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS,
+      previewTtlHours: env.PAVED_DELIVERY_PREVIEW_TTL_HOURS,
+      registry: env.PAVED_DELIVERY_REGISTRY,
+    }),
   };
 }
 
@@ -162,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
     pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
+    delivery: { ...(fileValues.delivery as object | undefined), ...(envValues.delivery as object) },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
@@ -173,5 +218,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ...config,
     dataDir: path.resolve(cwd, config.dataDir),
     catalog: { ...config.catalog, fileRoots: config.catalog.fileRoots.map((root) => path.resolve(cwd, root)) },
+    delivery: { ...config.delivery, provisionerFolders: config.delivery.provisionerFolders.map((folder) => path.resolve(cwd, folder)) },
   };
 }

@@ -132,6 +132,18 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       }
       return values;
     },
+
+    /**
+     * Encrypts a value another module keeps in its own tables (a provisioned database's
+     * password); `context` binds it to its row, so it opens only there.
+     */
+    seal(plaintext: string, context: string): string {
+      return encryptValue(masterKey, plaintext, `sealed:${context}`);
+    },
+
+    unseal(sealed: string, context: string): string {
+      return decryptValue(masterKey, sealed, `sealed:${context}`);
+    },
   };
 }
 

@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { InvalidInputError } from '../../../errors.js';
+import type { ScoreContainer } from '../../score/score-workload.js';
+import type { InstanceHealth, InstanceStatus, ReleaseRequest, Runtime } from '../runtime.js';
+import { probeOnce } from './probe.js';
+import type { Backend, HostRouter } from './router.js';
+import { type OutputLine, SupervisedProcess, killGroup } from './supervised-process.js';
+
+interface Instance {
+  deploymentId: string;
+  environment: string;
+  workload: string;
+  processes: SupervisedProcess[];
+  backend: Backend | undefined;
+  hosts: string[];
+  ready: boolean;
+  startedAt: string;
+}
+
+export interface LocalRuntime extends Runtime {
+  /** The current instance's recent output, and a way to follow what comes next. */
+  logs(environment: string, workload: string): { lines: (OutputLine & { container: string })[]; follow(listener: (line: OutputLine & { container: string }) => void): () => void } | undefined;
+  /** Kills what a previous Paved process left running (it was killed without stopping its instances). */
+  reapOrphans(): void;
+}
+
+const POLL_MS = 100;
+const DRAIN_MS = 10_000;
+// Only what a process needs to run; Paved's own environment (its tokens, its database URL) stays out.
+const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
+
+/**
+ * The local runtime: each container of a workload is a supervised process on this machine,
+ * reached through Paved's router. A release starts the new instance beside the old one, waits
+ * for its readiness probe, switches the router, then drains and stops the old one; a new
+ * instance that never gets ready is stopped and the old one keeps serving.
+ */
+export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; readinessTimeoutMs: number; routerPort(): number; logger: Logger }): LocalRuntime {
+  const instances = new Map<string, Instance>();
+  const instancesDir = path.join(deps.dataDir, 'delivery', 'instances');
+  const logsDir = path.join(deps.dataDir, 'delivery', 'logs');
+  const keyOf = (environment: string, workload: string) => `${environment}/${workload}`;
+
+  async function stopInstance(instance: Instance): Promise<void> {
+    await Promise.all(instance.processes.map((process) => process.stop()));
+    fs.rmSync(path.join(instancesDir, instance.deploymentId), { recursive: true, force: true });
+  }
+
+  function healthOf(instance: Instance): InstanceHealth {
+    if (instance.processes.some((process) => process.crashLooping)) return 'crash-loop';
+    if (instance.processes.some((process) => !process.running)) return 'unhealthy';
+    return instance.ready ? 'ready' : 'starting';
+  }
+
+  return {
+    name: 'local',
+
+    async release(request) {
+      const { workload } = request.resolved;
+      const containers = Object.entries(workload.containers);
+      for (const [name, container] of containers) checkRunnable(name, container, request.buildDir);
+      const ports = new Map<number, number>();
+      const named: [string, number][] = [];
+      for (const [portName, port] of Object.entries(workload.service?.ports ?? {})) {
+        const target = port.targetPort ?? port.port;
+        const actual = ports.get(target) ?? (await freePort());
+        ports.set(target, actual);
+        ports.set(port.port, actual);
+        named.push([portName, actual]);
+      }
+      const firstPort = named[0]?.[1];
+      const instanceDir = path.join(instancesDir, request.deploymentId);
+      fs.rmSync(instanceDir, { recursive: true, force: true });
+      fs.mkdirSync(path.join(instanceDir, 'home'), { recursive: true });
+      fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true });
+      const baseEnv: Record<string, string> = {
+        ...Object.fromEntries(PASSED_ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+        HOME: path.join(instanceDir, 'home'),
+        PAVED_INSTANCE_ID: request.deploymentId,
+        PAVED_ENVIRONMENT: request.environment,
+        PAVED_FILES_DIR: path.join(instanceDir, 'files'),
+      };
+      const processes: SupervisedProcess[] = [];
+      for (const [name, container] of containers) {
+        writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
+        if (Object.keys(container.volumes ?? {}).length > 0) await request.log(`containers.${name}.volumes: the local runtime does not mount volumes; read the directory from \${resources.NAME.path}`, 'warn');
+        const env = {
+          ...baseEnv,
+          ...container.variables,
+          // Two versions run side by side during a deploy, so each instance gets its own port:
+          // PORT (Heroku's convention) and PAVED_PORT_<NAME> say which.
+          ...(firstPort === undefined ? {} : { PORT: String(firstPort) }),
+          ...Object.fromEntries(named.map(([portName, port]) => [`PAVED_PORT_${portName.toUpperCase().replaceAll('-', '_')}`, String(port)])),
+        };
+        const command = [...(container.command ?? []), ...(container.args ?? [])];
+        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`) }));
+      }
+      const instance: Instance = {
+        deploymentId: request.deploymentId,
+        environment: request.environment,
+        workload: request.workload,
+        processes,
+        backend: firstPort === undefined ? undefined : { port: firstPort, inFlight: 0 },
+        hosts: [`${request.workload}.${request.environment}.localhost`, ...request.extraHosts],
+        ready: false,
+        startedAt: new Date().toISOString(),
+      };
+      for (const process of processes) process.start();
+      fs.writeFileSync(path.join(instanceDir, 'pids.json'), JSON.stringify(processes.map((process) => process.pid).filter(Boolean)));
+      await request.log(`started ${containers.map(([name]) => name).join(', ')}${firstPort === undefined ? '' : ` on port ${firstPort}`}; waiting for readiness (at most ${deps.readinessTimeoutMs / 1000} s)`);
+
+      const failure = await waitUntilReady(instance, containers, ports, firstPort, deps.readinessTimeoutMs, request.signal);
+      if (failure) {
+        const output = processes.flatMap((process) => process.tail.slice(-10).map((line) => `  ${line.stream}: ${line.text}`));
+        await stopInstance(instance);
+        throw new Error(`the new instance did not become ready: ${failure}${output.length > 0 ? `\nits last output:\n${output.join('\n')}` : ''}`);
+      }
+      instance.ready = true;
+      const key = keyOf(request.environment, request.workload);
+      const previous = instances.get(key);
+      instances.set(key, instance);
+      if (instance.backend) for (const host of instance.hosts) deps.router.set(host, instance.backend);
+      await request.log(`ready; ${instance.hosts.join(', ')} now route to it`);
+      if (previous) {
+        for (const host of previous.hosts) if (!instance.hosts.includes(host)) deps.router.remove(host, previous.backend);
+        if (previous.backend) await deps.router.drain(previous.backend, DRAIN_MS);
+        await stopInstance(previous);
+        await request.log(`stopped the previous instance (deployment ${previous.deploymentId})`);
+      }
+      return instance.backend ? { url: `http://${instance.hosts[0]}:${deps.routerPort()}` } : {};
+    },
+
+    async stop(environment, workload) {
+      const instance = instances.get(keyOf(environment, workload));
+      if (!instance) return;
+      instances.delete(keyOf(environment, workload));
+      for (const host of instance.hosts) deps.router.remove(host, instance.backend);
+      if (instance.backend) await deps.router.drain(instance.backend, DRAIN_MS);
+      await stopInstance(instance);
+    },
+
+    status(environment) {
+      return [...instances.values()]
+        .filter((instance) => environment === undefined || instance.environment === environment)
+        .map((instance): InstanceStatus => ({
+          environment: instance.environment,
+          workload: instance.workload,
+          deploymentId: instance.deploymentId,
+          health: healthOf(instance),
+          ...(instance.backend ? { url: `http://${instance.hosts[0]}:${deps.routerPort()}` } : {}),
+          containers: instance.processes.map((process) => ({
+            name: process.containerName,
+            ...(process.pid ? { pid: process.pid } : {}),
+            restarts: process.restarts,
+            health: process.crashLooping ? 'crash-loop' : process.running ? (instance.ready ? 'ready' : 'starting') : 'unhealthy',
+            ...(process.lastExit ? { lastExit: process.lastExit } : {}),
+          })),
+          startedAt: instance.startedAt,
+        }));
+    },
+
+    logs(environment, workload) {
+      const instance = instances.get(keyOf(environment, workload));
+      if (!instance) return undefined;
+      const names = instance.processes.map((process) => process.containerName);
+      return {
+        lines: instance.processes
+          .flatMap((process, index) => process.tail.map((line) => ({ ...line, container: names[index]! })))
+          .sort((a, b) => a.at.localeCompare(b.at)),
+        follow(listener) {
+          const unsubscribes = instance.processes.map((process, index) => {
+            const onLine = (line: OutputLine) => listener({ ...line, container: names[index]! });
+            process.on('line', onLine);
+            return () => process.off('line', onLine);
+          });
+          return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+        },
+      };
+    },
+
+    reapOrphans() {
+      if (!fs.existsSync(instancesDir)) return;
+      for (const id of fs.readdirSync(instancesDir)) {
+        if ([...instances.values()].some((instance) => instance.deploymentId === id)) continue;
+        const pidsFile = path.join(instancesDir, id, 'pids.json');
+        const pids = fs.existsSync(pidsFile) ? (JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[]) : [];
+        for (const pid of pids) {
+          // Only a process that carries this instance's id: the pid may have been reused since.
+          const environ = readEnviron(pid);
+          if (environ?.includes(`PAVED_INSTANCE_ID=${id}`)) {
+            killGroup(pid, 'SIGKILL');
+            deps.logger.info({ pid, deployment: id }, 'stopped a process left by a previous run of Paved');
+          }
+        }
+        fs.rmSync(path.join(instancesDir, id), { recursive: true, force: true });
+      }
+    },
+
+    async close() {
+      await Promise.all([...instances.values()].map((instance) => stopInstance(instance)));
+      instances.clear();
+      deps.router.close();
+    },
+  };
+}
+
+function checkRunnable(name: string, container: ScoreContainer, buildDir: string | undefined): void {
+  if (container.image !== '.') {
+    throw new InvalidInputError(
+      'delivery.image_not_runnable',
+      `containers.${name}.image: the local runtime runs this repository's code (image: .), not images such as "${container.image}"; use an environment of the kubernetes runtime for it`,
+      { path: `containers.${name}.image` },
+    );
+  }
+  if (!container.command?.length) {
+    throw new InvalidInputError('delivery.command_required', `containers.${name}.command: the local runtime starts a process, so it needs the command (e.g. ["node", "server.js"])`, {
+      path: `containers.${name}.command`,
+    });
+  }
+  if (!buildDir) throw new InvalidInputError('delivery.no_build', `containers.${name}: image "." needs a build of the repository`, { path: `containers.${name}.image` });
+}
+
+/** Score `files` land under the instance's files folder (PAVED_FILES_DIR), at their target path. */
+function writeFiles(container: ScoreContainer, filesDir: string, buildDir: string | undefined): void {
+  for (const [target, file] of Object.entries(container.files ?? {})) {
+    const destination = path.join(filesDir, path.normalize(`/${target}`));
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    let content: Buffer;
+    if (file.content !== undefined) content = Buffer.from(file.content);
+    else if (file.binaryContent !== undefined) content = Buffer.from(file.binaryContent, 'base64');
+    else {
+      const source = path.resolve(buildDir ?? filesDir, file.source ?? '');
+      if (!buildDir || !source.startsWith(`${buildDir}${path.sep}`)) throw new InvalidInputError('delivery.file_source_outside', `files.${target}.source must be inside the repository`, { path: `files.${target}.source` });
+      content = fs.readFileSync(source);
+    }
+    fs.writeFileSync(destination, content, { mode: file.mode ? Number.parseInt(file.mode, 8) : 0o644 });
+  }
+}
+
+async function waitUntilReady(
+  instance: Instance,
+  containers: [string, ScoreContainer][],
+  ports: ReadonlyMap<number, number>,
+  firstPort: number | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let lastDetail = 'no probe answered yet';
+  for (;;) {
+    if (signal?.aborted) return 'the deploy was stopped';
+    const exited = instance.processes.find((process) => process.lastExit !== undefined);
+    if (exited) return `${exited.containerName} ${exited.lastExit}`;
+    const results = await Promise.all(
+      containers.map(([, container], index) =>
+        // Without a readiness probe, the first container is probed on the first port (GET /); the others only need to keep running.
+        container.readinessProbe || index === 0
+          ? probeOnce({ probe: container.readinessProbe, ports, defaultPort: firstPort, cwd: instance.processes[index]!.cwd, env: instance.processes[index]!.env })
+          : { ok: true, detail: '' },
+      ),
+    );
+    const failing = results.find((result) => !result.ok);
+    if (!failing) return undefined;
+    lastDetail = failing.detail;
+    if (Date.now() > deadline) return `readiness probe failing for ${Math.round(timeoutMs / 1000)} s: ${lastDetail}`;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function readEnviron(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
+import type { ScoreProbe } from '../../score/score-workload.js';
+
+export interface ProbeTarget {
+  probe: ScoreProbe | undefined;
+  /** A Score port (what the workload declares) → the port this instance really listens on. */
+  ports: ReadonlyMap<number, number>;
+  /** The instance's first port, for the default probe. */
+  defaultPort: number | undefined;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** One probe: Score's httpGet (200–399 passes, as in Kubernetes) or exec (exit 0), else GET / on the first port. */
+export async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; detail: string }> {
+  const { probe } = target;
+  if (probe?.exec) {
+    const [command, ...args] = probe.exec.command;
+    return new Promise((resolve) => {
+      execFile(command!, args, { cwd: target.cwd, env: target.env, timeout: PROBE_TIMEOUT_MS }, (error) =>
+        resolve(error ? { ok: false, detail: `exec ${probe.exec!.command.join(' ')}: ${error.message}` } : { ok: true, detail: 'exec exited 0' }),
+      );
+    });
+  }
+  const httpGet = probe?.httpGet;
+  const declaredPort = httpGet?.port;
+  const port = declaredPort === undefined ? target.defaultPort : (target.ports.get(declaredPort) ?? declaredPort);
+  if (port === undefined) return { ok: true, detail: 'no port to probe' };
+  const path = httpGet?.path ?? '/';
+  const client = httpGet?.scheme === 'HTTPS' ? https : http;
+  return new Promise((resolve) => {
+    const request = client.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        headers: { ...(httpGet?.host ? { host: httpGet.host } : {}), ...Object.fromEntries((httpGet?.httpHeaders ?? []).map((header) => [header.name, header.value])) },
+        timeout: PROBE_TIMEOUT_MS,
+        agent: false,
+        rejectUnauthorized: false,
+      },
+      (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        resolve({ ok: status >= 200 && status < 400, detail: `GET ${path} on port ${port} answered ${status}` });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)));
+    request.on('error', (error) => resolve({ ok: false, detail: `GET ${path} on port ${port}: ${error.message}` }));
+  });
+}
