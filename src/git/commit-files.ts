@@ -28,7 +28,8 @@ export interface CommitFilesOptions {
 /** A plain relative path: no `..`, `.` or empty segment, not absolute, no control characters. */
 export function validateRepositoryPath(value: string, field: string): string {
   const segments = value.split('/');
-  // Control characters would break `update-index --index-info`'s line format; a `.git` segment is git's own.
+  // Control characters would break `update-index --index-info`'s line format, a backslash reads as a
+  // separator on Windows checkouts, and a `.git` segment is git's own.
   if (value === '' || /[\u0000-\u001f\u007f\\]/.test(value) || segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.toLowerCase() === '.git')) {
     throw new InvalidInputError('git.invalid_path', `"${value}" is not a plain relative path`, {
       path: field,
