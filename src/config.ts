@@ -68,6 +68,8 @@ const configSchema = z.object({
       redisUrl: z.string().startsWith('redis', 'must be a redis:// URL').optional(),
       /** How long a new instance has to pass its readiness probe before the deploy is rolled back. */
       readinessTimeoutSeconds: z.coerce.number().positive().default(60),
+      /** The local runtime's first restart delay for a process that exited; it doubles up to a minute. */
+      restartBackoffMs: z.coerce.number().int().positive().default(500),
       /** How long a branch's preview environment lives after its last deploy. */
       previewTtlHours: z.coerce.number().positive().default(72),
       /** Environment types: the runtime they use and their rules. */

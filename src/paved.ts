@@ -8,11 +8,13 @@ import { auditMigrations, createAudit } from './audit/index.js';
 import { catalogMigrations, createCatalog } from './catalog/index.js';
 import type { Config } from './config.js';
 import { type DatabaseConnection, createDatabase } from './db/create-database.js';
+import { createDelivery, deliveryMigrations } from './delivery/index.js';
+import { createPipelineDeployer } from './delivery/pipeline-deployer.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
-import { createPipelines, pipelinesMigrations } from './pipelines/index.js';
+import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
 import { createHttpMetrics } from './http/metrics.js';
@@ -53,7 +55,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     sqliteFile: path.join(config.dataDir, 'paved.sqlite'),
   });
   const { db } = database;
-  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, gitMigrations, pipelinesMigrations, secretsMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
+  await migrateToLatest(db, [auditMigrations, accessMigrations, catalogMigrations, deliveryMigrations, gitMigrations, pipelinesMigrations, secretsMigrations, tasksMigrations], database.dialect === 'postgres' ? (config.databaseSchema ?? 'public') : undefined);
 
   const audit = createAudit({ db });
   const fileRoots = [...config.catalog.fileRoots, ...(config.demo ? [DEMO_DIR] : []), ...(config.goldenPaths ? [GOLDEN_PATHS_DIR] : [])];
@@ -74,6 +76,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     throw error;
   });
   let app: FastifyInstance | undefined;
+  let pipelineDeployer: PipelineDeployer | undefined;
   const scaffolder = createScaffolder({
     entities: catalog.entities,
     locations: catalog.locations,
@@ -93,14 +96,40 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     logger: logger.child({ module: 'pipelines' }),
     integrations: config.integrations,
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
+    deployer: () => pipelineDeployer,
+  });
+  const delivery = createDelivery({
+    db,
+    git: git.service,
+    secrets: secrets.service,
+    dataDir: config.dataDir,
+    config: config.delivery,
+    logger: logger.child({ module: 'delivery' }),
+    componentOf: async (repository) => {
+      const page = await catalog.entities.query({
+        filter: [[{ key: 'kind', values: ['component'] }, { key: 'metadata.annotations.paved.dev/git-repository', values: [repository.toLowerCase()] }]],
+        fields: ['kind', 'metadata.namespace', 'metadata.name'],
+        orderFields: [],
+        limit: 1,
+      });
+      const [entity] = page.items;
+      return entity ? `component:${entity.metadata?.namespace ?? 'default'}/${entity.metadata?.name}`.toLowerCase() : undefined;
+    },
+    ownersOf: (ref) => catalog.entities.ownersOf(ref),
+    routerPort: () => (app?.server.address() as { port?: number } | null)?.port ?? config.port,
+    cloneUrl: (repository) => `${config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`}/git/${repository.namespace}/${repository.name}.git`,
+    adminOwner: config.adminGroups[0] ?? 'group:default/paved-admins',
   });
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
   const tasks = createTaskEngine({
     db,
     logger: logger.child({ module: 'tasks' }),
-    definitions: [scaffolder.taskDefinition, pipelines.taskDefinition, ...(options.taskDefinitions ?? [])],
+    definitions: [scaffolder.taskDefinition, pipelines.taskDefinition, ...delivery.taskDefinitions, ...(options.taskDefinitions ?? [])],
   });
   const pipelineApi = pipelines.attach(tasks);
+  const deliveryApi = delivery.attach(tasks);
+  await deliveryApi.prepare();
+  pipelineDeployer = createPipelineDeployer(deliveryApi.service, tasks);
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const access = createAccess({ db, directory: catalog.entities, adminTokenHash: adminToken.hash, adminGroups: config.adminGroups });
 
@@ -117,6 +146,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     access: access.service,
     bodyLimit: config.bodyLimit,
     metrics: createHttpMetrics(),
+    hostRouter: delivery.router,
     mounts: [
       { prefix: '/api/catalog', routes: catalog.routes },
       { prefix: '/api/access', routes: access.routes },
@@ -126,6 +156,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       { prefix: '/api/git', routes: git.routes },
       { prefix: '/api/secrets', routes: secrets.routes },
       { prefix: '/api/pipelines', routes: pipelineApi.routes },
+      { prefix: '/api/delivery', routes: deliveryApi.routes },
       { prefix: '/git', routes: git.smartHttp },
     ],
     async health() {
@@ -149,12 +180,14 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       catalog.start();
       tasks.start();
       pipelineApi.start();
+      deliveryApi.start();
     },
     async close() {
       pipelineApi.stop();
       await app.close();
       await catalog.stop();
       await tasks.stop();
+      await deliveryApi.stop();
       await database.close();
     },
   };

@@ -31,6 +31,11 @@ const rules = {
   'tasks.task.cancel': 'creator',
   'tasks.task.retry': 'creator',
   'metrics.read': 'anyone',
+  'delivery.read': 'anyone',
+  'delivery.deploy': 'owner',
+  'delivery.approve': 'owner',
+  'delivery.environment.create': 'anyone',
+  'delivery.environment.delete': 'creator',
 } as const satisfies Record<string, 'anyone' | 'owner' | 'creator' | 'admin'>;
 
 export type Action = keyof typeof rules;

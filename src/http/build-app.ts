@@ -1,3 +1,4 @@
+import http from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -24,6 +25,8 @@ export interface AppDeps {
   mounts: MountedRoutes[];
   health(): Promise<HealthReport>;
   metrics: HttpMetrics;
+  /** Sees every request first and may answer it (the delivery router: `<workload>.<environment>.localhost`). */
+  hostRouter?: { handle(request: http.IncomingMessage, response: http.ServerResponse): boolean };
 }
 
 /**
@@ -36,6 +39,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     // Catalog refs contain ':' and '/', which clients percent-encode inside path segments.
     routerOptions: { maxParamLength: 1000 },
+    // Workloads' hosts are routed before Fastify sees the request: no auth, body parsing or
+    // limits of Paved's API apply to a workload's own traffic.
+    serverFactory: (handler) =>
+      http.createServer((request, response) => {
+        if (!deps.hostRouter?.handle(request, response)) handler(request, response);
+      }),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

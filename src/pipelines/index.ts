@@ -9,13 +9,14 @@ import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { createArtifactStore } from './artifacts.js';
 import { type Executor, createLocalExecutor } from './local-executor.js';
-import { pipelineTaskDefinition } from './pipeline-task.js';
+import { type PipelineDeployer, pipelineTaskDefinition } from './pipeline-task.js';
 import { type PipelinesService, createPipelinesService } from './pipelines-service.js';
 import { pipelineRoutes } from './routes.js';
 import { webhookRoutes } from './webhooks.js';
 import type { Config } from '../config.js';
 
 export { pipelinesMigrations } from './migrations.js';
+export type { PipelineDeployer } from './pipeline-task.js';
 
 export interface PipelinesModule {
   taskDefinition: TaskDefinition;
@@ -34,6 +35,8 @@ export function createPipelines(deps: {
   /** How often due schedules are looked for. */
   scheduleCheckMs: number;
   executor?: Executor;
+  /** Who `deploy:` steps deploy with; known once the delivery module is. */
+  deployer?: () => PipelineDeployer | undefined;
 }): PipelinesModule {
   let service: PipelinesService | undefined;
   const artifacts = createArtifactStore(path.join(deps.dataDir, 'pipelines', 'artifacts'));
@@ -44,6 +47,7 @@ export function createPipelines(deps: {
     executor: deps.executor ?? createLocalExecutor(),
     workRoot: path.join(deps.dataDir, 'pipelines', 'work'),
     unfinishedBefore: (input) => service!.unfinishedBefore(input),
+    deployer: deps.deployer ?? (() => undefined),
   });
   return {
     taskDefinition,

@@ -23,15 +23,22 @@ const stepSchema = z
   .object({
     name: z.string().min(1).optional(),
     run: z.string().min(1).optional(),
-    /** Built-in steps; `deploy` is reserved for the delivery module. */
-    uses: z.enum(['deploy']).optional(),
+    /** Deploys this checkout (after the steps before it) to an environment; `preview` makes the branch's own. */
+    deploy: z
+      .object({
+        environment: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'an environment name, or preview'),
+        /** Where the Score file is, if not score.yaml at the root. */
+        score: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     env: envMap.optional(),
     'working-directory': z.string().optional(),
     timeout: duration.optional(),
     if: z.string().optional(),
   })
   .strict()
-  .refine((step) => (step.run === undefined) !== (step.uses === undefined), { message: 'a step has either run (a shell command) or uses (a built-in step)' });
+  .refine((step) => (step.run === undefined) !== (step.deploy === undefined), { message: 'a step has either run (a shell command) or deploy (a deployment of this checkout)' });
 
 const jobSchema = z
   .object({
@@ -131,8 +138,6 @@ function orderJobs(pipeline: PipelineFile): { jobs: PipelineJob[] } | { problem:
   for (const [id, job] of Object.entries(declared)) {
     const needs = job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
     for (const need of needs) if (!(need in declared)) return { problem: { message: `job ${id} needs ${need}, which is not a job of this pipeline`, path: `spec.jobs.${id}.needs` } };
-    const step = job.steps.findIndex((candidate) => candidate.uses === 'deploy');
-    if (step >= 0) return { problem: { message: 'the deploy step arrives with the delivery module; it cannot run yet', path: `spec.jobs.${id}.steps.${step}.uses` } };
     jobs.set(id, { id, needs, env: { ...toEnv(spec.env), ...toEnv(job.env) }, timeoutMs: durationMs(job.timeout), if: job.if, steps: job.steps, artifacts: job.artifacts ?? [] });
   }
   const ordered: PipelineJob[] = [];

@@ -39,6 +39,16 @@ export interface JobResult {
   steps: { name: string; exitCode: number | null; durationMs: number; stopped?: string; droppedLines?: number; skipped?: string }[];
 }
 
+/**
+ * What a `deploy:` step hands its checkout to (the delivery module, wired in by Paved). Pipelines
+ * know only this much of delivery.
+ */
+export interface PipelineDeployer {
+  deploy(input: { repository: PipelineTaskInput['repository']; commit: string; branch: string; environment: string; scorePath?: string; buildDir: string; run: string }): Promise<{ id: string; environment: string; status: string }>;
+  /** Passes the deployment's log lines on as they come; resolves with its outcome. */
+  follow(id: string, onLine: (message: string) => Promise<void>, signal: AbortSignal): Promise<{ status: string; error: string | null }>;
+}
+
 export interface PipelineTaskDeps {
   git: GitService;
   secrets: SecretsService;
@@ -48,6 +58,7 @@ export interface PipelineTaskDeps {
   workRoot: string;
   /** Ids of the runs of the same branch that came before this one and have not finished. */
   unfinishedBefore(input: PipelineTaskInput): Promise<string[]>;
+  deployer(): PipelineDeployer | undefined;
 }
 
 /**
@@ -122,6 +133,13 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       }
       const cwd = path.resolve(workspace, step['working-directory'] ?? '.');
       if (path.relative(workspace, cwd).startsWith('..')) throw new Error(`${stepName}: working-directory ${step['working-directory']} is outside the checkout`);
+      if (step.deploy) {
+        const started = Date.now();
+        const stepFailure = await deployCheckout(deps, input, { ...step.deploy, stepName, buildDir: workspace }, context, mask);
+        result.steps.push({ name: stepName, exitCode: stepFailure ? 1 : 0, durationMs: Date.now() - started });
+        failure ??= stepFailure;
+        continue;
+      }
       await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
       const output = createLogBatcher(context);
       const outcome = await deps.executor.run({
@@ -166,6 +184,47 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       await context.log(`Kept ${kept.length} artifact file(s)${leftOut ? `; ${leftOut} more left out (over 1,000 files or 200 MB)` : ''}`);
     }
     await fs.rm(workspace, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A `deploy:` step: the checkout, as the steps before left it, becomes the build of the commit
+ * and is deployed; the deployment's log is followed into the run's. A deployment waiting for an
+ * approval does not hold the run.
+ */
+async function deployCheckout(
+  deps: PipelineTaskDeps,
+  input: PipelineTaskInput,
+  step: { environment: string; score?: string; stepName: string; buildDir: string },
+  context: StepContext,
+  mask: (text: string) => string,
+): Promise<Error | undefined> {
+  const deployer = deps.deployer();
+  if (!deployer) return new Error(`${step.stepName}: this Paved has no delivery module to deploy with`);
+  await context.log(`▶ ${step.stepName}: deploy to ${step.environment}`);
+  try {
+    const deployment = await deployer.deploy({
+      repository: input.repository,
+      commit: input.commit,
+      branch: input.branch,
+      environment: step.environment,
+      buildDir: step.buildDir,
+      run: `pipeline:${input.repository.namespace}/${input.repository.name}#${input.number}`,
+      ...(step.score ? { scorePath: step.score } : {}),
+    });
+    if (deployment.status === 'awaiting_approval') {
+      await context.log(`✔ ${step.stepName}: deployment ${deployment.id} to ${deployment.environment} waits for an owner's approval (paved deploy approve ${deployment.id})`);
+      return undefined;
+    }
+    const outcome = await deployer.follow(deployment.id, (message) => context.log(`  ${mask(message)}`), context.signal);
+    if (outcome.status !== 'succeeded') return new Error(`${step.stepName}: deployment ${deployment.id} to ${deployment.environment} ${outcome.status}: ${mask(outcome.error ?? '')}`);
+    await context.log(`✔ ${step.stepName}: deployed to ${deployment.environment} (deployment ${deployment.id})`);
+    return undefined;
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    const failure = new Error(`${step.stepName}: ${mask((error as Error).message)}`);
+    await context.log(`✖ ${failure.message}`, 'error');
+    return failure;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { TaskDefinition } from './task-definition.js';
-import { appendLogLine, appendLogLines, claimTask, finishTask, lastLogSeq, recordStepOutput, renewLease } from './task-store.js';
+import { appendLogLine, appendLogLines, claimTask, finishTask, lastLogSeq, recordStepOutput, releaseLeases, renewLease } from './task-store.js';
 import type { StepStatus, TaskRow } from './tables.js';
 
 export interface Task {
@@ -82,6 +82,16 @@ export interface TaskEngine {
 }
 
 const SHUTTING_DOWN = 'shutting down';
+const LEASE_LOST = 'lease lost';
+
+/**
+ * Whether a step was stopped only to be resumed (this process is stopping or lost its lease),
+ * as opposed to cancelled or timed out: a step must not record a failure then.
+ */
+export function stoppedToResume(signal: AbortSignal): boolean {
+  const reason = signal.reason as Error | undefined;
+  return signal.aborted && (reason?.message === SHUTTING_DOWN || reason?.message === LEASE_LOST);
+}
 
 export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
   const { db, logger } = options;
@@ -139,7 +149,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       renewLease(db, row.id, workerId, new Date(Date.now() + leaseMs))
         .then(({ held, cancelRequested }) => {
           if (cancelRequested) controller.abort(new Error('cancelled'));
-          else if (!held) controller.abort(new Error('lease lost'));
+          else if (!held) controller.abort(new Error(LEASE_LOST));
         })
         .catch((error) => logger.warn({ err: error, task: row.id }, 'task heartbeat failed'));
     }, heartbeatMs);
@@ -176,7 +186,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       const reason = controller.signal.aborted ? (controller.signal.reason as Error) : (error as Error);
       // Another worker has it now, or this process is stopping: its lease expires and the task
       // resumes elsewhere (or here, after a restart) at this step.
-      if (reason?.message === 'lease lost' || reason?.message === SHUTTING_DOWN) return;
+      if (reason?.message === LEASE_LOST || reason?.message === SHUTTING_DOWN) return;
       if (reason?.message === 'cancelled') {
         await log(`Task cancelled${currentStep ? ` during step ${currentStep}` : ''}`, 'warn', currentStep, currentStep ? 'cancelled' : null);
         await finishTask(db, row.id, workerId, { status: 'cancelled' });
@@ -351,6 +361,7 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       for (const controller of controllers) controller.abort(new Error(SHUTTING_DOWN));
       await loop;
       await Promise.all(running);
+      await releaseLeases(db, workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not release the leases of interrupted tasks'));
     },
   };
 }

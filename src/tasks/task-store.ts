@@ -94,3 +94,11 @@ export async function lastLogSeq(db: Kysely<Database>, taskId: string): Promise<
   const row = await db.selectFrom('tasks_log_lines').select((eb) => eb.fn.max('seq').as('seq')).where('task_id', '=', taskId).executeTakeFirst();
   return Number(row?.seq ?? 0);
 }
+
+/**
+ * Lets go of the running tasks a stopping worker held, so the next worker (another replica, or
+ * this one after its restart) takes them up at once instead of after their lease runs out.
+ */
+export async function releaseLeases(db: Kysely<Database>, workerId: string): Promise<void> {
+  await db.updateTable('tasks').set({ lease_expires_at: new Date(0).toISOString() }).where('lease_owner', '=', workerId).where('status', '=', 'running').execute();
+}

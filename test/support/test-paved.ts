@@ -25,6 +25,8 @@ export interface TestPaved extends Paved {
   filesDir: string;
   /** Sends a request as `token` (default: the administrator) and returns status and parsed body. */
   call(method: string, url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** Stops this Paved, keeping its data, and starts another on the same data (not listening, not started). */
+  restart(): Promise<TestPaved>;
 }
 
 /** A Paved instance on a fresh SQLite file or a fresh PostgreSQL schema, not listening. */
@@ -52,6 +54,10 @@ export async function startTestPaved(
     dataDir,
   );
   const config = { ...base, ...overrides, catalog: { ...base.catalog, ...overrides.catalog } };
+  return open(config, dataDir, filesDir, schema, taskDefinitions);
+}
+
+async function open(config: Config, dataDir: string, filesDir: string, schema: string | undefined, taskDefinitions: readonly TaskDefinition[]): Promise<TestPaved> {
   const paved = await createPaved(config, { logger: pino({ level: process.env.PAVED_TEST_LOG_LEVEL ?? 'silent' }), taskDefinitions });
   return {
     ...paved,
@@ -73,6 +79,10 @@ export async function startTestPaved(
       let body: unknown = response.body;
       if (String(response.headers['content-type'] ?? '').includes('json') && response.body) body = JSON.parse(response.body);
       return { status: response.statusCode, body, headers: response.headers };
+    },
+    async restart() {
+      await paved.close();
+      return open(config, dataDir, filesDir, schema, taskDefinitions);
     },
     async close() {
       await paved.close();

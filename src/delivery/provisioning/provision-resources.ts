@@ -41,11 +41,14 @@ export interface EnvironmentRef {
 
 type ProvisionLog = (message: string, level?: 'info' | 'warn' | 'error') => Promise<void>;
 
-/** The stable name a driver gives what it creates: readable, unique, and at most 40 characters. */
-export function driverKey(environment: string, key: string): string {
+/**
+ * The name a driver gives what it creates: readable, at most 40 characters, and unique even
+ * between Paved installations sharing a server, because it hashes the resource's row id.
+ */
+export function driverKey(environment: string, key: string, rowId: string): string {
   const readable = `${environment}_${key}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
-  const hash = crypto.createHash('sha256').update(`${environment}\0${key}`).digest('hex').slice(0, 6);
-  return `${readable.slice(0, 33)}_${hash}`;
+  const hash = crypto.createHash('sha256').update(rowId).digest('hex').slice(0, 8);
+  return `${readable.slice(0, 31)}_${hash}`;
 }
 
 const resourceKey = (workload: string, name: string, resource: { type: string; class?: string; id?: string }) =>
@@ -93,7 +96,7 @@ export async function provisionResources(
     }
     const id = existing?.id ?? timeOrderedId();
     const now = new Date().toISOString();
-    const created = { key: driverKey(environment.name, key) };
+    const created = { key: driverKey(environment.name, key, id) };
     const row = {
       environment: environment.name,
       key,

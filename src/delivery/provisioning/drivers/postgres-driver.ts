@@ -81,8 +81,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): ResourceDr
     },
 
     async delete(state, signal) {
-      const role = state.role;
-      const database = state.database;
+      // A resource whose create stopped halfway is known only by its key, which both names are.
+      const role = state.role ?? state.key;
+      const database = state.database ?? state.key;
       assertResourceKey(role);
       assertResourceKey(database);
       signal?.throwIfAborted();

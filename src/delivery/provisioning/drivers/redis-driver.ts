@@ -105,7 +105,8 @@ export function createRedisDriver(options: RedisDriverOptions): ResourceDriver {
     },
 
     async delete(state, signal) {
-      const username = state.username;
+      // A resource whose create stopped halfway is known only by its key, which is the user's name.
+      const username = state.username ?? state.key;
       assertResourceKey(username);
       signal?.throwIfAborted();
       await asAdmin(`remove the user "${username}" and its keys`, signal, async (client) => {

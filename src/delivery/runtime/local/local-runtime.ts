@@ -10,6 +10,8 @@ import type { Backend, HostRouter } from './router.js';
 import { type OutputLine, SupervisedProcess, killGroup } from './supervised-process.js';
 
 interface Instance {
+  /** The deployment plus a start stamp: the same deployment may be started again (a reconcile, a resumed deploy). */
+  id: string;
   deploymentId: string;
   environment: string;
   workload: string;
@@ -38,7 +40,7 @@ const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTR
  * for its readiness probe, switches the router, then drains and stops the old one; a new
  * instance that never gets ready is stopped and the old one keeps serving.
  */
-export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; readinessTimeoutMs: number; routerPort(): number; logger: Logger }): LocalRuntime {
+export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; readinessTimeoutMs: number; restartBackoffMs: number; routerPort(): number; logger: Logger }): LocalRuntime {
   const instances = new Map<string, Instance>();
   const instancesDir = path.join(deps.dataDir, 'delivery', 'instances');
   const logsDir = path.join(deps.dataDir, 'delivery', 'logs');
@@ -46,7 +48,7 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
 
   async function stopInstance(instance: Instance): Promise<void> {
     await Promise.all(instance.processes.map((process) => process.stop()));
-    fs.rmSync(path.join(instancesDir, instance.deploymentId), { recursive: true, force: true });
+    fs.rmSync(path.join(instancesDir, instance.id), { recursive: true, force: true });
   }
 
   function healthOf(instance: Instance): InstanceHealth {
@@ -72,14 +74,14 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
         named.push([portName, actual]);
       }
       const firstPort = named[0]?.[1];
-      const instanceDir = path.join(instancesDir, request.deploymentId);
-      fs.rmSync(instanceDir, { recursive: true, force: true });
+      const instanceId = `${request.deploymentId}-${Date.now().toString(36)}`;
+      const instanceDir = path.join(instancesDir, instanceId);
       fs.mkdirSync(path.join(instanceDir, 'home'), { recursive: true });
       fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true });
       const baseEnv: Record<string, string> = {
         ...Object.fromEntries(PASSED_ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
         HOME: path.join(instanceDir, 'home'),
-        PAVED_INSTANCE_ID: request.deploymentId,
+        PAVED_INSTANCE_ID: instanceId,
         PAVED_ENVIRONMENT: request.environment,
         PAVED_FILES_DIR: path.join(instanceDir, 'files'),
       };
@@ -96,9 +98,10 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
           ...Object.fromEntries(named.map(([portName, port]) => [`PAVED_PORT_${portName.toUpperCase().replaceAll('-', '_')}`, String(port)])),
         };
         const command = [...(container.command ?? []), ...(container.args ?? [])];
-        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`) }));
+        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`), backoffStartMs: deps.restartBackoffMs }));
       }
       const instance: Instance = {
+        id: instanceId,
         deploymentId: request.deploymentId,
         environment: request.environment,
         workload: request.workload,
@@ -184,7 +187,7 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
     reapOrphans() {
       if (!fs.existsSync(instancesDir)) return;
       for (const id of fs.readdirSync(instancesDir)) {
-        if ([...instances.values()].some((instance) => instance.deploymentId === id)) continue;
+        if ([...instances.values()].some((instance) => instance.id === id)) continue;
         const pidsFile = path.join(instancesDir, id, 'pids.json');
         const pids = fs.existsSync(pidsFile) ? (JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[]) : [];
         for (const pid of pids) {

@@ -18,10 +18,11 @@ export interface ProcessSpec {
   env: Record<string, string>;
   /** Where output is appended, besides the in-memory tail. */
   logFile: string;
+  /** The first restart's delay; each next one doubles it, up to a minute. */
+  backoffStartMs: number;
 }
 
 const TAIL_LINES = 1_000;
-const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 60_000;
 /** Up this long, a process has recovered: its backoff starts over. */
 const STABLE_AFTER_MS = 60_000;
@@ -40,7 +41,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
-  private backoffMs = BACKOFF_START_MS;
+  private backoffMs: number;
   private readonly restartTimes: number[] = [];
   readonly tail: OutputLine[] = [];
   restarts = 0;
@@ -49,6 +50,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
 
   constructor(private readonly spec: ProcessSpec) {
     super();
+    this.backoffMs = spec.backoffStartMs;
     this.logStream = fs.createWriteStream(spec.logFile, { flags: 'a' });
     this.logStream.on('error', () => undefined);
   }
@@ -106,7 +108,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     this.emit('exit', reason);
     if (this.stopping) return;
     this.record('paved', `${this.spec.name} ${reason}; restarting in ${Math.round(this.backoffMs / 100) / 10} s`);
-    if (Date.now() - this.startedAt > STABLE_AFTER_MS) this.backoffMs = BACKOFF_START_MS;
+    if (Date.now() - this.startedAt > STABLE_AFTER_MS) this.backoffMs = this.spec.backoffStartMs;
     this.restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.restartTimes.push(Date.now());

@@ -1,0 +1,167 @@
+import path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { systemPrincipal } from '../access/principal.js';
+import { ConfigError } from '../config.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { GitService, Repository } from '../git/index.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import type { SecretsService } from '../secrets/index.js';
+import type { TaskDefinition } from '../tasks/task-definition.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { type DeliveryService, createDeliveryService } from './delivery-service.js';
+import { createBuildStore } from './deployments/build-store.js';
+import { type DeployTaskDeps, deployTaskDefinition, prepareRelease } from './deployments/deploy-task.js';
+import { createEnvironmentService } from './environments/environment-service.js';
+import { removeEnvironmentTaskDefinition } from './environments/remove-environment-task.js';
+import { createDirectoryDriver } from './provisioning/drivers/directory-driver.js';
+import type { ResourceDriver } from './provisioning/drivers/driver.js';
+import { createPortDriver } from './provisioning/drivers/port-driver.js';
+import { createPostgresDriver } from './provisioning/drivers/postgres-driver.js';
+import { createRedisDriver } from './provisioning/drivers/redis-driver.js';
+import type { ProvisioningDeps } from './provisioning/provision-resources.js';
+import { loadProvisioners } from './provisioning/provisioner-file.js';
+import { createKubernetesRuntime } from './runtime/kubernetes-runtime.js';
+import { createLocalRuntime } from './runtime/local/local-runtime.js';
+import { HostRouter } from './runtime/local/router.js';
+import { deliveryRoutes } from './routes.js';
+
+export { deliveryMigrations } from './migrations.js';
+export type { DeliveryService } from './delivery-service.js';
+export type { Deployment } from './deployments/deployment-records.js';
+export { HostRouter } from './runtime/local/router.js';
+
+/** Paved's built-in provisioners (postgres, redis, volume, service-port, route). */
+const BUILT_IN_PROVISIONERS = path.join(PACKAGE_ROOT, 'provisioners');
+const PREVIEW_SWEEP_MS = 60_000;
+
+export interface DeliveryModule {
+  taskDefinitions: TaskDefinition[];
+  /** Paved's HTTP server hands it requests first: `<workload>.<environment>.localhost` goes to workloads. */
+  router: HostRouter;
+  attach(tasks: TaskEngine): {
+    service: DeliveryService;
+    routes: FastifyPluginAsync;
+    /** Creates the configured environments that are missing. */
+    prepare(): Promise<void>;
+    /** Brings workloads back to their recorded deployments (in the background) and sweeps expired previews. */
+    start(): void;
+    stop(): Promise<void>;
+  };
+}
+
+/** Delivery (CD): environments, resources from provisioners, deployments as tasks, the local and kubernetes runtimes. */
+export function createDelivery(deps: {
+  db: Kysely<Database>;
+  git: GitService;
+  secrets: SecretsService;
+  dataDir: string;
+  config: Config['delivery'];
+  logger: Logger;
+  componentOf(repository: string): Promise<string | undefined>;
+  ownersOf(ref: string): Promise<string[]>;
+  routerPort(): number;
+  cloneUrl(repository: Repository): string;
+  adminOwner: string;
+}): DeliveryModule {
+  for (const environment of deps.config.environments) {
+    if (!deps.config.environmentTypes[environment.type]) throw new ConfigError(`delivery.environments: ${environment.name} has type "${environment.type}", which delivery.environmentTypes does not define`);
+  }
+  const provisioners = [...loadProvisioners(deps.config.provisionerFolders), ...loadProvisioners([BUILT_IN_PROVISIONERS])];
+  const drivers = new Map<string, ResourceDriver>();
+  const addDriver = (driver: ResourceDriver) => drivers.set(driver.name, driver);
+  if (deps.config.postgresUrl) addDriver(createPostgresDriver({ adminUrl: deps.config.postgresUrl }));
+  if (deps.config.redisUrl) addDriver(createRedisDriver({ url: deps.config.redisUrl }));
+  addDriver(createDirectoryDriver({ root: path.join(deps.dataDir, 'delivery', 'volumes') }));
+  addDriver(createPortDriver({ range: [20_000, 29_999], taken: async () => new Set() }));
+  const provisioning: ProvisioningDeps = {
+    db: deps.db,
+    provisioners,
+    drivers,
+    seal: (text, context) => deps.secrets.seal(text, context),
+    unseal: (sealed, context) => deps.secrets.unseal(sealed, context),
+    router: () => ({ host: 'localhost', port: deps.routerPort() }),
+  };
+
+  const router = new HostRouter();
+  const local = createLocalRuntime({ dataDir: deps.dataDir, router, readinessTimeoutMs: deps.config.readinessTimeoutSeconds * 1000, restartBackoffMs: deps.config.restartBackoffMs, routerPort: deps.routerPort, logger: deps.logger });
+  const kubernetes = createKubernetesRuntime({ git: deps.git, registry: deps.config.registry, ingressDomain: 'example.com', owner: deps.adminOwner, cloneUrl: deps.cloneUrl });
+  const runtimes = { local, kubernetes };
+  const builds = createBuildStore(path.join(deps.dataDir, 'delivery', 'builds'));
+  let engine: TaskEngine | undefined;
+  const environments = createEnvironmentService({ db: deps.db, config: deps.config, tasks: () => engine! });
+  const deployDeps: DeployTaskDeps = { db: deps.db, git: deps.git, builds, provisioning, runtimes, environmentRef: (name) => environments.ref(name) };
+
+  return {
+    router,
+    taskDefinitions: [deployTaskDefinition(deployDeps), removeEnvironmentTaskDefinition({ db: deps.db, provisioning, runtimes })],
+    attach(tasks) {
+      engine = tasks;
+      const service = createDeliveryService({
+        db: deps.db,
+        git: deps.git,
+        tasks,
+        builds,
+        environments,
+        runtimes,
+        config: deps.config,
+        componentOf: deps.componentOf,
+        ownersOf: deps.ownersOf,
+        unseal: provisioning.unseal,
+      });
+      let sweeper: NodeJS.Timeout | undefined;
+      const sweep = async (names: string[], why: string) => {
+        for (const name of names) {
+          await environments.remove(systemPrincipal, name).catch((error: unknown) => deps.logger.warn({ err: error, environment: name }, `could not remove a preview (${why})`));
+        }
+      };
+      deps.git.onPush((repository, events) => {
+        for (const event of events) {
+          if (!event.ref.startsWith('refs/heads/') || !/^0+$/.test(event.after)) continue;
+          environments
+            .previewsOf(`${repository.namespace}/${repository.name}`, event.ref.slice('refs/heads/'.length))
+            .then((names) => sweep(names, 'its branch was deleted'))
+            .catch((error: unknown) => deps.logger.error({ err: error }, 'could not look up previews of a deleted branch'));
+        }
+      });
+      return {
+        service,
+        routes: deliveryRoutes({ delivery: service, environments, tasks, local, provisioners }),
+        prepare: () => environments.ensureConfigured(),
+        start() {
+          local.reapOrphans();
+          // In the background: a workload that cannot come back must not hold up Paved's start.
+          void service
+            .reconcile(async (row) => {
+              const environment = await environments.ref(row.environment).catch(() => undefined);
+              if (environment?.runtime !== 'local') return;
+              const log = async (message: string, level: 'info' | 'warn' | 'error' = 'info') => deps.logger[level]({ environment: row.environment, workload: row.workload }, message);
+              try {
+                const prepared = await prepareRelease(deployDeps, row, { log });
+                await local.release(prepared.request);
+              } catch (error) {
+                deps.logger.error({ err: error, environment: row.environment, workload: row.workload }, 'could not bring a workload back to its recorded deployment');
+              }
+            })
+            .catch((error: unknown) => deps.logger.error({ err: error }, 'reconcile failed'));
+          sweeper ??= setInterval(() => {
+            environments
+              .expired(new Date())
+              .then((names) => sweep(names, 'it expired'))
+              .catch((error: unknown) => deps.logger.error({ err: error }, 'could not sweep expired previews'));
+          }, PREVIEW_SWEEP_MS);
+          sweeper.unref();
+        },
+        async stop() {
+          clearInterval(sweeper);
+          sweeper = undefined;
+          await local.close();
+          await kubernetes.close();
+          await Promise.all([...drivers.values()].map((driver) => driver.close()));
+        },
+      };
+    },
+  };
+}
