@@ -1,0 +1,299 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEAM_A_PEOPLE } from './support/people.js';
+import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { until } from './support/until.js';
+
+const run = promisify(execFile);
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
+const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv });
+const RESOURCE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A workload with no dependencies: answers its version, and whether it got its resources. */
+const server = (options: { version: string; healthy?: boolean; crashAfterMs?: number }) => `
+const http = require('node:http');
+const server = http.createServer((request, response) => {
+  if (request.url === '/healthz') { response.writeHead(${options.healthy === false ? 500 : 200}); return response.end('ok'); }
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ version: process.env.VERSION, database: process.env.DATABASE_URL?.startsWith('postgres://') ?? false, prefix: process.env.CACHE_PREFIX ?? null, token: process.env.PAVED_ADMIN_TOKEN ?? null }));
+});
+server.listen(Number(process.env.PORT));
+${options.crashAfterMs ? `setTimeout(() => process.exit(3), ${options.crashAfterMs});` : ''}
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+`;
+
+const score = (options: { version: string; resources?: boolean; extra?: string }) => `apiVersion: score.dev/v1b1
+metadata:
+  name: shop
+containers:
+  web:
+    image: .
+    command: ["node", "server.js"]
+    variables:
+      VERSION: "${options.version}"
+${options.resources === false ? '' : '      DATABASE_URL: ${resources.db.url}\n      CACHE_PREFIX: ${resources.cache.prefix}\n'}    readinessProbe:
+      httpGet:
+        path: /healthz
+        port: 8080
+service:
+  ports:
+    http:
+      port: 8080
+${options.resources === false ? '' : 'resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n'}${options.extra ?? ''}`;
+
+/** GET through Paved's router, as a browser asking for `<workload>.<environment>.localhost` would. */
+function viaRouter(port: number, host: string, pathname = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: pathname, headers: { host }, agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+describe.each(DIALECTS)('delivery on %s', (dialect) => {
+  let paved: TestPaved;
+  let port: number;
+  let ada: string;
+  let bob: string;
+  let eve: string;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-delivery-'));
+  const clone = path.join(work, 'shop');
+  const commits: string[] = [];
+
+  async function startPaved(instance: TestPaved) {
+    paved = instance;
+    port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    paved.start();
+  }
+
+  async function push(files: Record<string, string>) {
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(clone, file), text);
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '-m', `change ${commits.length + 1}`);
+    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+    commits.push((await git(clone, 'rev-parse', 'HEAD')).stdout.trim());
+    return commits.at(-1)!;
+  }
+
+  const deployment = (id: string) => paved.call('GET', `/api/delivery/deployments/${id}`).then((response) => response.body);
+  const finished = (id: string) => until(() => deployment(id), (body) => ['succeeded', 'failed', 'rejected'].includes(body.status), 60_000);
+  const deploy = (environment: string, ref?: string, token = ada) => paved.call('POST', '/api/delivery/deployments', { token, body: { repository: 'team-a/shop', environment, ...(ref ? { ref } : {}) } });
+
+  beforeAll(async () => {
+    await startPaved(
+      await startTestPaved(dialect, {}, {
+        PAVED_DELIVERY_POSTGRES_URL: RESOURCE_POSTGRES,
+        PAVED_DELIVERY_REDIS_URL: 'redis://127.0.0.1:6379',
+        PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS: '5',
+      }),
+    );
+    // bob is ada's teammate: the second owner an approval needs.
+    await paved.call('POST', '/api/catalog/entities', { body: `${TEAM_A_PEOPLE}---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: { name: bob }\nspec: { memberOf: [team-a] }\n` });
+    const token = async (user: string) => (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: `user:default/${user}` } })).body.token as string;
+    [ada, bob, eve] = [await token('ada'), await token('bob'), await token('eve')];
+    await paved.call('POST', '/api/git/repositories', { token: ada, body: { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' } });
+    await git(work, 'clone', '--quiet', `http://ada:${ada}@127.0.0.1:${port}/git/team-a/shop.git`, clone);
+    await push({ 'server.js': server({ version: '1' }), 'score.yaml': score({ version: '1' }) });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (paved) {
+      const environments = (await paved.call('GET', '/api/delivery/environments')).body.items as { name: string }[];
+      // Removing the ad hoc environments deprovisions their databases and Redis users.
+      for (const environment of environments.filter((item) => !['dev', 'staging', 'prod'].includes(item.name))) await paved.call('DELETE', `/api/delivery/environments/${environment.name}`);
+      await paved.close();
+    }
+  });
+
+  it('has the configured environments, in promotion order, with their rules', async () => {
+    const { body } = await paved.call('GET', '/api/delivery/environments');
+    expect(body.items.map((environment: { name: string; promotesTo: string | null; requiresApproval: boolean }) => [environment.name, environment.promotesTo, environment.requiresApproval])).toEqual([
+      ['dev', 'staging', false],
+      ['staging', 'prod', false],
+      ['prod', null, true],
+    ]);
+  });
+
+  it('deploys a workload with a postgres and a redis resource and serves it through the router', async () => {
+    const created = await deploy('dev');
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ workload: 'shop', environment: 'dev', number: 1, repository: 'team-a/shop', commit: commits[0], reason: 'deploy', createdBy: 'user:default/ada' });
+    const done = await finished(created.body.id);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('succeeded');
+    expect(done.timeToReadyMs).toBeGreaterThan(0);
+    expect(done.resources.db).toMatchObject({ type: 'postgres', provisioner: 'postgres', outputs: { password: '[secret]', url: '[secret]', host: '127.0.0.1' } });
+    expect(done.resources.cache.outputs.password).toBe('[secret]');
+
+    const answer = await viaRouter(port, 'shop.dev.localhost');
+    expect(answer.status).toBe(200);
+    // The workload got its resources, and none of Paved's own environment.
+    expect(JSON.parse(answer.body)).toEqual({ version: '1', database: true, prefix: expect.stringMatching(/^dev_shop_cache_[0-9a-f]{8}:$/), token: null });
+    expect((await viaRouter(port, 'nothing.dev.localhost')).status).toBe(404);
+
+    // The database really exists, owned by its own role.
+    const username = (await paved.call('GET', '/api/delivery/environments/dev')).body.resources.find((resource: { type: string }) => resource.type === 'postgres').outputs.username;
+    const client = new pg.Client({ connectionString: RESOURCE_POSTGRES });
+    await client.connect();
+    const owner = await client.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [username]);
+    await client.end();
+    expect(owner.rows).toEqual([{ owner: username }]);
+
+    const environment = (await paved.call('GET', '/api/delivery/environments/dev')).body;
+    expect(environment.workloads).toEqual([expect.objectContaining({ workload: 'shop', instance: expect.objectContaining({ health: 'ready' }), timeToProvisionMs: expect.any(Number) })]);
+    expect(JSON.stringify(environment)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);
+    const logs = (await paved.call('GET', `/api/delivery/deployments/${done.id}/logs`)).body.items.map((line: { message: string }) => line.message).join('\n');
+    expect(logs).toMatch(/resource db: ready in \d+ ms/);
+    expect(logs).toContain('shop.dev.localhost now route to it');
+  });
+
+  it('keeps every request answered while a new version takes over', async () => {
+    const commit = await push({ 'score.yaml': score({ version: '2' }) });
+    let stop = false;
+    const outcomes: number[] = [];
+    const versions = new Set<string>();
+    const load = (async () => {
+      while (!stop) {
+        const answers = await Promise.all(Array.from({ length: 4 }, () => viaRouter(port, 'shop.dev.localhost').catch(() => ({ status: 0, body: '' }))));
+        for (const answer of answers) {
+          outcomes.push(answer.status);
+          if (answer.status === 200) versions.add(JSON.parse(answer.body).version);
+        }
+      }
+    })();
+    const created = await deploy('dev');
+    const done = await finished(created.body.id);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop = true;
+    await load;
+    expect(done).toMatchObject({ status: 'succeeded', commit, number: 2, commits: [expect.objectContaining({ sha: commit })] });
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(outcomes.filter((status) => status !== 200)).toEqual([]);
+    expect([...versions].sort()).toEqual(['1', '2']);
+  });
+
+  it('rolls back by itself when the new version never gets ready, and the previous one keeps serving', async () => {
+    await push({ 'server.js': server({ version: '3', healthy: false }), 'score.yaml': score({ version: '3' }) });
+    const done = await finished((await deploy('dev')).body.id);
+    expect(done).toMatchObject({ status: 'failed', rolledBack: true });
+    expect(done.error).toContain('the new instance did not become ready');
+    expect(done.error).toContain('answered 500');
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('2');
+    const events = (await paved.call('GET', '/api/delivery/events')).body.items.map((event: { type: string; deploymentId: string }) => [event.type, event.deploymentId]);
+    expect(events).toContainEqual(['deployment.rolled_back', done.id]);
+  });
+
+  it('fails a version that crashes at start, with its last output', async () => {
+    await push({ 'server.js': 'console.error("cannot start: missing config"); process.exit(2);' });
+    const done = await finished((await deploy('dev')).body.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('exited with code 2');
+    expect(done.error).toContain('cannot start: missing config');
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('2');
+  });
+
+  it('rolls back on request to an earlier deployment', async () => {
+    const first = (await paved.call('GET', '/api/delivery/deployments?environment=dev&status=succeeded')).body.items.at(-1);
+    const rollback = await paved.call('POST', '/api/delivery/rollback', { token: ada, body: { environment: 'dev', workload: 'shop', to: first.id } });
+    expect(rollback.status).toBe(201);
+    const done = await finished(rollback.body.id);
+    expect(done).toMatchObject({ status: 'succeeded', reason: 'rollback', sourceDeploymentId: first.id, commit: commits[0] });
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
+  });
+
+  it('promotes the same revision to staging, and to prod only with another owner’s approval', async () => {
+    const current = (await paved.call('GET', '/api/delivery/workloads?environment=dev')).body.items[0].deployment;
+    const promoted = await paved.call('POST', `/api/delivery/deployments/${current.id}/promote`, { token: ada, body: {} });
+    expect(promoted.status).toBe(201);
+    const staging = await finished(promoted.body.id);
+    expect(staging).toMatchObject({ environment: 'staging', commit: current.commit, reason: 'promote', status: 'succeeded' });
+    expect(JSON.parse((await viaRouter(port, 'shop.staging.localhost')).body).version).toBe('1');
+
+    const toProd = await paved.call('POST', `/api/delivery/deployments/${staging.id}/promote`, { token: ada, body: {} });
+    expect(toProd.body).toMatchObject({ environment: 'prod', status: 'awaiting_approval' });
+    expect((await paved.call('POST', `/api/delivery/deployments/${toProd.body.id}/approve`, { token: ada })).body.error.code).toBe('delivery.self_approval');
+    expect((await paved.call('POST', `/api/delivery/deployments/${toProd.body.id}/approve`, { token: eve })).status).toBe(403);
+    const approved = await paved.call('POST', `/api/delivery/deployments/${toProd.body.id}/approve`, { token: bob });
+    expect(approved.body).toMatchObject({ status: 'queued', approvedBy: 'user:default/bob' });
+    expect(await finished(toProd.body.id)).toMatchObject({ status: 'succeeded', environment: 'prod' });
+  });
+
+  it('refuses deploys from people who do not own the workload', async () => {
+    const response = await deploy('dev', undefined, eve);
+    expect(response.status).toBe(403);
+    expect(response.body.error.message).toContain('group:default/team-a');
+  });
+
+  it('refuses an invalid score.yaml before anything runs, naming the field and line', async () => {
+    await push({ 'score.yaml': 'apiVersion: score.dev/v1b1\nmetadata:\n  name: shop\ncontainers:\n  web:\n    image: .\n    comand: [node]\n' });
+    const response = await deploy('dev');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('delivery.invalid_score');
+    expect(response.body.error.details.problems).toContainEqual(expect.objectContaining({ path: 'containers.web.comand', line: 7 }));
+    const checked = await paved.call('POST', '/api/delivery/score/validate', { body: 'apiVersion: score.dev/v1b1\nmetadata: {name: x}\n' });
+    expect(checked.body.valid).toBe(false);
+    expect(checked.body.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'metadata.name', line: 2 }), expect.objectContaining({ path: 'containers', message: 'containers is required' })]));
+  });
+
+  it('fails clearly on a resource type no provisioner serves, and on an image the local runtime cannot run', async () => {
+    await push({ 'server.js': server({ version: '5' }), 'score.yaml': score({ version: '5', resources: false, extra: 'resources:\n  queue:\n    type: kafka-topic\n' }) });
+    const unknown = await finished((await deploy('dev')).body.id);
+    expect(unknown.status).toBe('failed');
+    expect(unknown.error).toContain('resources.queue: no provisioner serves type "kafka-topic"');
+
+    await push({ 'score.yaml': score({ version: '5', resources: false }).replace('image: .', 'image: nginx:1.27') });
+    const image = await finished((await deploy('dev')).body.id);
+    expect(image.error).toContain('containers.web.image: the local runtime runs this repository');
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
+  });
+
+  it('shows a workload that keeps crashing as crash-looping, with its output', async () => {
+    await paved.call('POST', '/api/delivery/environments', { token: ada, body: { name: 'crashy', type: 'development' } });
+    await push({ 'server.js': server({ version: '6', crashAfterMs: 400 }), 'score.yaml': score({ version: '6', resources: false }) });
+    expect((await finished((await deploy('crashy')).body.id)).status).toBe('succeeded');
+    const workload = await until(
+      async () => (await paved.call('GET', '/api/delivery/workloads?environment=crashy')).body.items[0],
+      (item) => item.instance.containers[0].restarts >= 2,
+      20_000,
+    );
+    expect(workload.instance.containers[0]).toMatchObject({ name: 'web', lastExit: 'exited with code 3' });
+    const logs = (await paved.call('GET', '/api/delivery/environments/crashy/workloads/shop/logs')).body.items.map((line: { text: string }) => line.text);
+    expect(logs.some((text: string) => text.includes('exited with code 3; restarting'))).toBe(true);
+  });
+
+  it('removes an environment with what it provisioned', async () => {
+    await paved.call('POST', '/api/delivery/environments', { token: bob, body: { name: 'qa-bob', type: 'development' } });
+    await push({ 'server.js': server({ version: '7' }), 'score.yaml': score({ version: '7' }) });
+    expect((await finished((await deploy('qa-bob', undefined, bob)).body.id)).status).toBe('succeeded');
+    const username = (await paved.call('GET', '/api/delivery/environments/qa-bob')).body.resources.find((resource: { type: string }) => resource.type === 'postgres').outputs.username;
+    expect((await paved.call('DELETE', '/api/delivery/environments/qa-bob', { token: ada })).status).toBe(403);
+    const removal = await paved.call('DELETE', '/api/delivery/environments/qa-bob', { token: bob });
+    expect(removal.status).toBe(202);
+    await until(() => paved.call('GET', '/api/delivery/environments/qa-bob'), (response) => response.status === 404, 30_000);
+    expect((await viaRouter(port, 'shop.qa-bob.localhost')).status).toBe(404);
+    const client = new pg.Client({ connectionString: RESOURCE_POSTGRES });
+    await client.connect();
+    const left = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [username]);
+    await client.end();
+    expect(left.rows).toEqual([]);
+  });
+
+  it('brings workloads back after Paved restarts', async () => {
+    await startPaved(await paved.restart());
+    const answer = await until(
+      () => viaRouter(port, 'shop.dev.localhost').catch(() => ({ status: 0, body: '' })),
+      (response) => response.status === 200,
+      30_000,
+    );
+    expect(JSON.parse(answer.body).version).toBe('1');
+  });
+});
