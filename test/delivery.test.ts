@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
+import { viaRouter } from './support/via-router.js';
 
 const run = promisify(execFile);
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
@@ -46,18 +46,6 @@ service:
     http:
       port: 8080
 ${options.resources === false ? '' : 'resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n'}${options.extra ?? ''}`;
-
-/** GET through Paved's router, as a browser asking for `<workload>.<environment>.localhost` would. */
-function viaRouter(port: number, host: string, pathname = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: pathname, headers: { host }, agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('error', reject);
-  });
-}
 
 describe.each(DIALECTS)('delivery on %s', (dialect) => {
   let paved: TestPaved;

@@ -16,6 +16,7 @@ import type { DialectName } from '../src/db/create-database.js';
 import { validateEntity } from '../src/catalog/model/validate-entity.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
+import { viaRouter } from './support/via-router.js';
 
 const run = promisify(execFile);
 
@@ -183,6 +184,11 @@ describe.each(DIALECTS)('the golden paths on %s', (dialect) => {
       );
       expect(status.branches.main, JSON.stringify(status)).toMatchObject({ status: 'succeeded', event: 'push' });
 
+      // Its last step deployed it to dev, where Paved's router serves it.
+      const [deployed] = (await paved.call('GET', `/api/delivery/workloads?component=component:default/${name}`, { token: ada })).body.items;
+      expect(deployed, 'the pipeline deployed the new service to dev').toMatchObject({ environment: 'dev', workload: name, instance: { health: 'ready' } });
+      expect((await viaRouter(Number(new URL(base).port), `${name}.dev.localhost`)).status).toBe(200);
+
       clone = path.join(work, name);
       await run('git', ['clone', '--quiet', `http://ada:${ada}@${new URL(base).host}${cloneUrl.pathname}`, clone], { env: childEnv });
       pushed = byPath(await directoryContents(clone));
@@ -193,12 +199,13 @@ describe.each(DIALECTS)('the golden paths on %s', (dialect) => {
       const pipeline = await readYaml(path.join(clone, '.paved/pipeline.yaml'));
       expect(pipeline).toMatchObject({ apiVersion: 'paved.dev/v1', kind: 'Pipeline', metadata: { name } });
       expect(pipeline.spec.on).toEqual({ push: { branches: ['main'] } });
-      const steps = pipeline.spec.steps as { name: string; run: string }[];
+      const steps = pipeline.spec.steps as { name: string; run?: string }[];
       expect(steps).toEqual([
         { name: 'build', run: goldenPath.pipeline[0] },
         { name: 'test', run: goldenPath.pipeline[1] },
+        { name: 'deploy', deploy: { environment: 'dev' } },
       ]);
-      for (const step of steps) {
+      for (const step of steps.filter((candidate): candidate is { name: string; run: string } => candidate.run !== undefined)) {
         const result = spawnSync('sh', ['-c', step.run], { cwd: clone, encoding: 'utf8', env: childEnv, timeout: 20_000 });
         expect(result.status, `${step.run} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
       }
