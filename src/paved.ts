@@ -98,7 +98,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
     deployer: () => pipelineDeployer,
   });
-  const delivery = createDelivery({
+  const delivery = guardStart(database, () => createDelivery({
     db,
     git: git.service,
     secrets: secrets.service,
@@ -119,7 +119,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     routerPort: () => (app?.server.address() as { port?: number } | null)?.port ?? config.port,
     cloneUrl: (repository) => `${config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`}/git/${repository.namespace}/${repository.name}.git`,
     adminOwner: config.adminGroups[0] ?? 'group:default/paved-admins',
-  });
+  }));
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
   const tasks = createTaskEngine({
     db,
@@ -191,6 +191,16 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       await database.close();
     },
   };
+}
+
+/** Closes the database when a module refuses to start (bad provisioner files), so nothing is left open. */
+function guardStart<T>(database: DatabaseConnection, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    void database.close();
+    throw error;
+  }
 }
 
 /** `http://localhost:<port>` once the server listens (the port may have been chosen by the OS). */

@@ -1,0 +1,246 @@
+// Delivery beyond the happy path: previews per branch, platform provisioner files, the
+// kubernetes runtime's GitOps output, and the faults the issue names (a provisioner failing
+// halfway, a port clash, a Paved restart in the middle of a deploy).
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPaved } from '../src/paved.js';
+import { TEAM_A_PEOPLE } from './support/people.js';
+import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { until } from './support/until.js';
+import { viaRouter } from './support/via-router.js';
+
+const run = promisify(execFile);
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
+const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv });
+
+/** A dependency-free server; `delayMs` holds back listening (a slow start), `port` pins the port. */
+const server = (options: { version: string; delayMs?: number; port?: number }) => `
+const http = require('node:http');
+const server = http.createServer((request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ version: '${options.version}', region: process.env.REGION ?? null }));
+});
+setTimeout(() => server.listen(${options.port ?? 'Number(process.env.PORT)'}), ${options.delayMs ?? 0});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+const score = (resources = '', variables = '') => `apiVersion: score.dev/v1b1
+metadata:
+  name: shop
+containers:
+  web:
+    image: .
+    command: ["node", "server.js"]
+    variables:
+      VERSION: "1"
+${variables}service:
+  ports:
+    http:
+      port: 8080
+${resources}`;
+
+const platformProvisioners = `apiVersion: paved.dev/v1
+kind: Provisioner
+metadata:
+  name: region-settings
+  description: Settings of the region an environment runs in.
+spec:
+  type: environment
+  params:
+    region: eu-west-1
+  outputs:
+    REGION: \${{ params.region }}-\${{ environment.name }}
+`;
+
+describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
+  let paved: TestPaved;
+  let port: number;
+  let ada: string;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-environments-'));
+  const clone = path.join(work, 'shop');
+
+  const call = (method: string, url: string, body?: unknown) => paved.call(method, url, { token: ada, ...(body === undefined ? {} : { body }) });
+  const finished = (id: string) => until(async () => (await call('GET', `/api/delivery/deployments/${id}`)).body, (body) => ['succeeded', 'failed'].includes(body.status), 60_000);
+  const deploy = async (environment: string) => (await call('POST', '/api/delivery/deployments', { repository: 'team-a/shop', environment })).body;
+
+  async function push(files: Record<string, string>, branch = 'main') {
+    await git(clone, 'checkout', '--quiet', '-B', branch);
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+      fs.writeFileSync(path.join(clone, file), text);
+    }
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '--allow-empty', '-m', `change ${Date.now()}`);
+    await git(clone, 'push', '--quiet', 'origin', `HEAD:${branch}`);
+    return (await git(clone, 'rev-parse', 'HEAD')).stdout.trim();
+  }
+
+  async function listen(instance: TestPaved) {
+    paved = instance;
+    port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    paved.start();
+  }
+
+  beforeAll(async () => {
+    const provisioners = path.join(work, 'provisioners');
+    fs.mkdirSync(provisioners);
+    fs.writeFileSync(path.join(provisioners, 'platform.yaml'), platformProvisioners);
+    // A kubernetes environment type and a cluster environment after prod, from a config file.
+    const configFile = path.join(work, 'paved.yaml');
+    fs.writeFileSync(
+      configFile,
+      `delivery:
+  environmentTypes:
+    development: { runtime: local }
+    production: { runtime: local, requiresApproval: true }
+    preview: { runtime: local }
+    cluster: { runtime: kubernetes }
+  environments:
+    - { name: dev, type: development }
+    - { name: prod, type: production }
+    - { name: eks-prod, type: cluster }
+`,
+    );
+    await listen(
+      await startTestPaved(dialect, {}, {
+        PAVED_CONFIG: configFile,
+        PAVED_DELIVERY_PROVISIONERS: provisioners,
+        PAVED_DELIVERY_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        // Nothing listens on port 1: every redis resource fails.
+        PAVED_DELIVERY_REDIS_URL: 'redis://127.0.0.1:1',
+        PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS: '10',
+      }),
+    );
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+    ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
+    await call('POST', '/api/git/repositories', { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' });
+    await git(work, 'clone', '--quiet', `http://ada:${ada}@127.0.0.1:${port}/git/team-a/shop.git`, clone);
+    await push({ 'server.js': server({ version: '1' }), 'score.yaml': score() });
+  });
+
+  afterAll(async () => {
+    await paved?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('gives a branch its own preview environment from its pipeline, and removes it with the branch', async () => {
+    const pipeline = 'apiVersion: paved.dev/v1\nkind: Pipeline\nmetadata: { name: shop }\nspec:\n  on: { push: {} }\n  steps:\n    - name: deploy\n      deploy: { environment: preview }\n';
+    await push({ '.paved/pipeline.yaml': pipeline }, 'feature/Fast-Checkout');
+    const environments = await until(
+      async () => (await call('GET', '/api/delivery/environments')).body.items as { name: string; type: string; preview: unknown; expiresAt: string }[],
+      (items) => items.some((item) => item.type === 'preview'),
+      60_000,
+    );
+    const preview = environments.find((item) => item.type === 'preview')!;
+    expect(preview).toMatchObject({ name: expect.stringMatching(/^pr-feature-fast-checkout-[0-9a-f]{5}$/), preview: { repository: 'team-a/shop', branch: 'feature/Fast-Checkout' } });
+    expect(Date.parse(preview.expiresAt) - Date.now()).toBeGreaterThan(71 * 3_600_000);
+    const answer = await until(() => viaRouter(port, `shop.${preview.name}.localhost`), (response) => response.status === 200, 60_000);
+    expect(JSON.parse(answer.body).version).toBe('1');
+
+    await git(clone, 'push', '--quiet', 'origin', '--delete', 'feature/Fast-Checkout');
+    await until(() => call('GET', `/api/delivery/environments/${preview.name}`), (response) => response.status === 404, 30_000);
+    expect((await viaRouter(port, `shop.${preview.name}.localhost`)).status).toBe(404);
+    await git(clone, 'checkout', '--quiet', 'main');
+  });
+
+  it('uses the platform team’s provisioner files before the built-in ones', async () => {
+    await push({ 'score.yaml': score('resources:\n  settings:\n    type: environment\n', '      REGION: ${resources.settings.REGION}\n') });
+    const done = await finished((await deploy('dev')).id);
+    expect(done.status, done.error).toBe('succeeded');
+    expect(done.resources.settings).toMatchObject({ type: 'environment', provisioner: 'region-settings', outputs: { REGION: 'eu-west-1-dev' } });
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body)).toEqual({ version: '1', region: 'eu-west-1-dev' });
+    const provisioners = (await call('GET', '/api/delivery/provisioners')).body.items.map((item: { name: string }) => item.name);
+    expect(provisioners).toEqual(['region-settings', 'postgres', 'redis', 'volume', 'service-port', 'route']);
+  });
+
+  it('leaves the environment consistent when a provisioner fails halfway, and says what failed', async () => {
+    await paved.call('POST', '/api/delivery/environments', { token: ada, body: { name: 'halfway', type: 'development' } });
+    await push({ 'score.yaml': score('resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n') });
+    const done = await finished((await deploy('halfway')).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('resources.cache (redis, provisioner redis');
+    expect(done.error).toContain('cannot reach');
+    expect(done.error).not.toMatch(/redis:\/\/[^ ]*@/);
+    const resources = (await call('GET', '/api/delivery/environments/halfway')).body.resources as { type: string; status: string; error: string | null }[];
+    expect(resources.map((resource) => [resource.type, resource.status])).toEqual([
+      ['postgres', 'ready'],
+      ['redis', 'failed'],
+    ]);
+    // Nothing was started, so nothing serves.
+    expect((await viaRouter(port, 'shop.halfway.localhost')).status).toBe(404);
+    // Removing the environment must get rid of the database it did make; the redis user it
+    // never made cannot be removed while the server is unreachable, so the removal says so.
+    const removal = await call('DELETE', '/api/delivery/environments/halfway');
+    const task = await until(async () => (await call('GET', `/api/tasks/${removal.body.taskId}`)).body, (body) => ['succeeded', 'failed'].includes(body.status), 30_000);
+    expect(task.status).toBe('failed');
+    expect(task.error).toContain('could not remove');
+    const left = (await call('GET', '/api/delivery/environments')).body.items.find((item: { name: string }) => item.name === 'halfway');
+    expect(left.status).toBe('deleting');
+    const database = resources.find((resource) => resource.type === 'postgres') as unknown as { outputs: { username: string } };
+    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await client.connect();
+    const roles = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [database.outputs.username]);
+    await client.end();
+    expect(roles.rows).toEqual([]);
+  });
+
+  it('fails a workload whose port is taken, with the reason from its output', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      await push({ 'server.js': server({ version: '2', port: taken }), 'score.yaml': score() });
+      const done = await finished((await deploy('dev')).id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toContain('EADDRINUSE');
+      expect(done.rolledBack).toBe(true);
+      expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('delivers to a kubernetes environment as manifests committed to its repository, with Argo CD and Flux files', async () => {
+    await push({ 'server.js': server({ version: '3' }), 'score.yaml': score() });
+    const done = await finished((await deploy('eks-prod')).id);
+    expect(done.status, done.error).toBe('succeeded');
+    const tree = (await call('GET', '/api/git/repositories/delivery/eks-prod/tree?ref=main&path=workloads/shop')).body;
+    expect(JSON.stringify(tree)).toContain('deployment.yaml');
+    const file = await call('GET', '/api/git/repositories/delivery/eks-prod/file?ref=main&path=workloads/shop/deployment.yaml');
+    const manifest = parse(typeof file.body === 'string' ? file.body : JSON.stringify(file.body)) as { kind: string; spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect(manifest.kind).toBe('Deployment');
+    expect(manifest.spec.template.spec.containers[0]!.image).toBe(`registry.paved.localhost/team-a/shop:${done.commit}`);
+    const argo = (await call('GET', '/api/git/repositories/delivery/eks-prod/file?ref=main&path=clusters/eks-prod/argocd/shop.yaml')).body;
+    expect(String(argo)).toContain('kind: Application');
+    const workloads = (await call('GET', '/api/delivery/workloads?environment=eks-prod')).body.items;
+    expect(workloads[0].instance).toMatchObject({ health: 'delivered' });
+  });
+
+  it('finishes a deploy that Paved was stopped in the middle of', async () => {
+    await push({ 'server.js': server({ version: '4', delayMs: 1_500 }), 'score.yaml': score() });
+    const started = await deploy('dev');
+    await until(async () => ((await call('GET', `/api/delivery/deployments/${started.id}/logs`)).body.items as { message: string }[]).some((line) => line.message.includes('waiting for readiness')), (found) => found, 30_000);
+    await listen(await paved.restart());
+    const done = await finished(started.id);
+    expect(done.status, done.error).toBe('succeeded');
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('4');
+  });
+});
+
+describe('provisioner files', () => {
+  it('stop Paved from starting when one is invalid, naming the file and document', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-provisioners-'));
+    fs.writeFileSync(path.join(folder, 'bad.yaml'), `${platformProvisioners}---\napiVersion: paved.dev/v1\nkind: Provisioner\nmetadata: { name: broken }\nspec: { type: queue, create: { driver: kafka } }\n`);
+    const config = loadConfig({ PAVED_DATA_DIR: folder, PAVED_DELIVERY_PROVISIONERS: folder, PAVED_DEMO: 'false', PAVED_GOLDEN_PATHS: 'false' }, folder);
+    await expect(createPaved(config)).rejects.toThrow(/bad\.yaml, document 2: spec\.create\.driver/);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+});
