@@ -158,6 +158,7 @@ function fromEnv(env: Env): Record<string, unknown> {
       postgresUrl: env.PAVED_DELIVERY_POSTGRES_URL,
       redisUrl: env.PAVED_DELIVERY_REDIS_URL,
       readinessTimeoutSeconds: env.PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS,
+      restartBackoffMs: env.PAVED_DELIVERY_RESTART_BACKOFF_MS,
       previewTtlHours: env.PAVED_DELIVERY_PREVIEW_TTL_HOURS,
       registry: env.PAVED_DELIVERY_REGISTRY,
     }),

@@ -58,6 +58,13 @@ spec:
     region: eu-west-1
   outputs:
     REGION: \${{ params.region }}-\${{ environment.name }}
+  manifests:
+    - apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: region-\${{ environment.name }}
+      data:
+        region: \${{ outputs.REGION }}
 `;
 
 describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
@@ -209,7 +216,11 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   });
 
   it('delivers to a kubernetes environment as manifests committed to its repository, with Argo CD and Flux files', async () => {
-    await push({ 'server.js': server({ version: '3' }), 'score.yaml': score() });
+    const withFile = score('resources:\n  settings:\n    type: environment\n', '      REGION: ${resources.settings.REGION}\n').replace(
+      '    variables:',
+      '    files:\n      /etc/shop/app.conf:\n        source: config/app.conf\n    variables:',
+    );
+    await push({ 'server.js': server({ version: '3' }), 'score.yaml': withFile, 'config/app.conf': 'greeting = hello\n' });
     const done = await finished((await deploy('eks-prod')).id);
     expect(done.status, done.error).toBe('succeeded');
     const tree = (await call('GET', '/api/git/repositories/delivery/eks-prod/tree?ref=main&path=workloads/shop')).body;
@@ -218,6 +229,14 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
     const manifest = parse(typeof file.body === 'string' ? file.body : JSON.stringify(file.body)) as { kind: string; spec: { template: { spec: { containers: { image: string }[] } } } };
     expect(manifest.kind).toBe('Deployment');
     expect(manifest.spec.template.spec.containers[0]!.image).toBe(`registry.paved.localhost/team-a/shop:${done.commit}`);
+    // The provisioner's own manifest goes beside the workload's; the file's source was read from the repository.
+    const region = await call('GET', '/api/git/repositories/delivery/eks-prod/file?ref=main&path=workloads/shop/configmap-region-eks-prod.yaml');
+    expect(parse(String(region.body))).toMatchObject({ kind: 'ConfigMap', data: { region: 'eu-west-1-eks-prod' } });
+    expect(JSON.stringify(tree)).toMatch(/configmap/);
+    const everything = await Promise.all(
+      (tree.items as { name: string }[]).map(async (item) => String((await call('GET', `/api/git/repositories/delivery/eks-prod/file?ref=main&path=workloads/shop/${item.name}`)).body)),
+    );
+    expect(everything.join('\n')).toContain('greeting = hello');
     const argo = (await call('GET', '/api/git/repositories/delivery/eks-prod/file?ref=main&path=clusters/eks-prod/argocd/shop.yaml')).body;
     expect(String(argo)).toContain('kind: Application');
     const workloads = (await call('GET', '/api/delivery/workloads?environment=eks-prod')).body.items;

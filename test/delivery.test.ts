@@ -82,6 +82,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
         PAVED_DELIVERY_POSTGRES_URL: RESOURCE_POSTGRES,
         PAVED_DELIVERY_REDIS_URL: 'redis://127.0.0.1:6379',
         PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS: '5',
+        PAVED_DELIVERY_RESTART_BACKOFF_MS: '20',
       }),
     );
     // bob is ada's teammate: the second owner an approval needs.
@@ -250,10 +251,11 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     expect((await finished((await deploy('crashy')).body.id)).status).toBe('succeeded');
     const workload = await until(
       async () => (await paved.call('GET', '/api/delivery/workloads?environment=crashy')).body.items[0],
-      (item) => item.instance.containers[0].restarts >= 2,
+      (item) => item.instance.health === 'crash-loop',
       20_000,
     );
-    expect(workload.instance.containers[0]).toMatchObject({ name: 'web', lastExit: 'exited with code 3' });
+    expect(workload.instance.containers[0]).toMatchObject({ name: 'web', lastExit: 'exited with code 3', health: 'crash-loop' });
+    expect(workload.instance.containers[0].restarts).toBeGreaterThanOrEqual(5);
     const logs = (await paved.call('GET', '/api/delivery/environments/crashy/workloads/shop/logs')).body.items.map((line: { text: string }) => line.text);
     expect(logs.some((text: string) => text.includes('exited with code 3; restarting'))).toBe(true);
   });

@@ -28,6 +28,7 @@ export const deliveryMigrations: ModuleMigrations = {
         .addColumn('error', 'text')
         .addColumn('state_sealed', 'text')
         .addColumn('outputs_sealed', 'text')
+        .addColumn('manifests_sealed', 'text')
         .addColumn('secret_outputs', 'text', (col) => col.notNull())
         .addColumn('provision_ms', 'integer')
         .addColumn('created_at', 'text', (col) => col.notNull())

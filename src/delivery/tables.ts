@@ -29,6 +29,8 @@ export interface DeliveryResourcesTable {
   state_sealed: string | null;
   /** Encrypted JSON: the outputs workloads read. */
   outputs_sealed: string | null;
+  /** Encrypted JSON: Kubernetes objects the provisioner emits beside the workload's (they may hold its secrets). */
+  manifests_sealed: string | null;
   /** JSON array of the output names that are secrets. */
   secret_outputs: string;
   provision_ms: number | null;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
@@ -7,6 +8,7 @@ import { stoppedToResume } from '../../tasks/task-engine.js';
 import { type EnvironmentRef, type ProvisionedResource, type ProvisioningDeps, provisionResources } from '../provisioning/provision-resources.js';
 import type { ReleaseRequest, Runtime } from '../runtime/runtime.js';
 import { parseScore } from '../score/parse-score.js';
+import type { ScoreWorkload } from '../score/score-workload.js';
 import { resolveResourceParams, resolveWorkload } from '../score/placeholders.js';
 import type { BuildStore } from './build-store.js';
 import { type DeploymentResource, type DeploymentRow, SECRET_PLACEHOLDER, currentDeployment, recordEvent } from './deployment-records.js';
@@ -172,6 +174,7 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
   const provisioned = await provisionAll(deps, row, context);
   const resolved = resolveWorkload(parsed.workload, { metadata: parsed.workload.metadata, resources: provisioned });
   if (!resolved.ok) throw new Error(`score.yaml: ${resolved.problems.map((problem) => problem.message).join('; ')}`);
+  if (environment.runtime === 'kubernetes') await readFileSources(deps, row, resolved.resolved.workload);
   const needsBuild = Object.values(parsed.workload.containers).some((container) => container.image === '.');
   let buildDir: string | undefined;
   if (needsBuild && environment.runtime === 'local') {
@@ -198,9 +201,28 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
       repository: row.repository,
       commit: row.commit,
       extraHosts: routes.filter((host) => host !== `${row.workload}.${row.environment}.localhost`),
-      manifests: [],
+      manifests: Object.values(provisioned).flatMap((resource) => resource.manifests),
       log: (message, level) => context.log(message, level),
       ...(context.signal ? { signal: context.signal } : {}),
     },
   };
+}
+
+/**
+ * Score `files` with a `source` are read from the repository at the deployed commit (relative to
+ * the root), for runtimes that carry file contents in their manifests.
+ */
+async function readFileSources(deps: DeployTaskDeps, row: DeploymentRow, workload: ScoreWorkload): Promise<void> {
+  const [namespace, name] = row.repository.split('/') as [string, string];
+  for (const [containerName, container] of Object.entries(workload.containers)) {
+    for (const [target, file] of Object.entries(container.files ?? {})) {
+      if (file.source === undefined || file.content !== undefined || file.binaryContent !== undefined) continue;
+      const content = await deps.git.file(namespace, name, row.commit, file.source.replace(/^\.\//, '')).catch(() => {
+        throw new Error(`containers.${containerName}.files.${target}.source: ${file.source} is not in ${row.repository} at ${row.commit.slice(0, 12)}`);
+      });
+      delete file.source;
+      if (isUtf8(content)) file.content = content.toString('utf8');
+      else file.binaryContent = content.toString('base64');
+    }
+  }
 }

@@ -18,6 +18,8 @@ export interface ProvisionedResource {
   provisioner: string;
   outputs: Record<string, unknown>;
   secretOutputs: string[];
+  /** Kubernetes objects the provisioner emits (its `manifests`), for the kubernetes runtime. */
+  manifests: object[];
   /** Created by this call (false: it existed, e.g. a shared resource or a redeploy). */
   created: boolean;
   provisionMs: number;
@@ -89,6 +91,7 @@ export async function provisionResources(
         provisioner: existing.provisioner,
         outputs: JSON.parse(deps.unseal(existing.outputs_sealed, `${existing.id}/outputs`)) as Record<string, unknown>,
         secretOutputs: JSON.parse(existing.secret_outputs) as string[],
+        manifests: existing.manifests_sealed ? (JSON.parse(deps.unseal(existing.manifests_sealed, `${existing.id}/manifests`)) as object[]) : [],
         created: false,
         provisionMs: Math.round(performance.now() - started),
       };
@@ -108,6 +111,7 @@ export async function provisionResources(
       error: null,
       state_sealed: deps.seal(JSON.stringify(created), `${id}/state`),
       outputs_sealed: null,
+      manifests_sealed: null,
       secret_outputs: '[]',
       provision_ms: null,
       updated_at: now,
@@ -124,6 +128,7 @@ export async function provisionResources(
           status: 'ready',
           state_sealed: deps.seal(JSON.stringify({ ...created, ...result.state }), `${id}/state`),
           outputs_sealed: deps.seal(JSON.stringify(result.outputs), `${id}/outputs`),
+          manifests_sealed: deps.seal(JSON.stringify(result.manifests), `${id}/manifests`),
           secret_outputs: JSON.stringify(result.secretOutputs),
           provision_ms: provisionMs,
           updated_at: new Date().toISOString(),
@@ -131,7 +136,7 @@ export async function provisionResources(
         .where('id', '=', id)
         .execute();
       await input.log(`resource ${name}: ready in ${provisionMs} ms`);
-      provisioned[name] = { name, type: resource.type, class: resourceClass, key, provisioner: provisioner.metadata.name, outputs: result.outputs, secretOutputs: result.secretOutputs, created: true, provisionMs };
+      provisioned[name] = { name, type: resource.type, class: resourceClass, key, provisioner: provisioner.metadata.name, outputs: result.outputs, secretOutputs: result.secretOutputs, manifests: result.manifests, created: true, provisionMs };
     } catch (error) {
       const message = `resources.${name} (${resource.type}, provisioner ${provisioner.metadata.name} from ${provisioner.source}): ${(error as Error).message}`;
       await deps.db.updateTable('delivery_resources').set({ status: 'failed', error: message, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
@@ -155,7 +160,7 @@ async function runProvisioner(
   resource: ResourceIdentity,
   input: { environment: EnvironmentRef; workload: ScoreWorkload; params: Record<string, Record<string, unknown>>; signal?: AbortSignal },
   rowId: string,
-): Promise<{ state: Record<string, string | number>; outputs: Record<string, unknown>; secretOutputs: string[] }> {
+): Promise<{ state: Record<string, string | number>; outputs: Record<string, unknown>; secretOutputs: string[]; manifests: object[] }> {
   const renderer = new InputRenderer();
   const params = { ...provisioner.spec.params, ...input.params[resource.name] };
   const context: Record<string, unknown> = {
@@ -187,7 +192,8 @@ async function runProvisioner(
   } else if (provisioner.spec.outputs) {
     outputs = (renderer.render(provisioner.spec.outputs, context) as Record<string, unknown>) ?? {};
   }
-  return { state, outputs, secretOutputs: [...secretOutputs].filter((name) => name in outputs).sort() };
+  const manifests = provisioner.spec.manifests ? (renderer.render(provisioner.spec.manifests, { ...context, outputs }) as object[]) : [];
+  return { state, outputs, secretOutputs: [...secretOutputs].filter((name) => name in outputs).sort(), manifests };
 }
 
 /**
