@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerDeliveryCommands } from './commands/deploy.js';
 import { registerLoginCommands } from './commands/login.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerSecretCommands } from './commands/secret.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerTemplateCommands(program, io);
   registerSecretCommands(program, io);
   registerPipelineCommands(program, io);
+  registerDeliveryCommands(program, io);
   return program;
 }
 
