@@ -94,6 +94,8 @@ const configSchema = z.object({
         ]),
       /** The image registry `image: .` is pushed to by builds, for the kubernetes runtime's manifests. */
       registry: z.string().default('registry.paved.localhost'),
+      /** The kubernetes runtime's Ingress hosts are `<workload>.<environment>.<ingressDomain>`. */
+      ingressDomain: z.string().regex(/^[a-z0-9.-]+$/, 'a DNS domain').default('apps.paved.localhost'),
     })
     .prefault({}),
   catalog: z
@@ -161,6 +163,7 @@ function fromEnv(env: Env): Record<string, unknown> {
       restartBackoffMs: env.PAVED_DELIVERY_RESTART_BACKOFF_MS,
       previewTtlHours: env.PAVED_DELIVERY_PREVIEW_TTL_HOURS,
       registry: env.PAVED_DELIVERY_REGISTRY,
+      ingressDomain: env.PAVED_DELIVERY_INGRESS_DOMAIN,
     }),
   };
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { authorize, isAllowed } from '../access/authorize.js';
+import { authorize } from '../access/authorize.js';
 import type { Principal } from '../access/principal.js';
 import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
@@ -9,7 +9,7 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import type { GitService } from '../git/index.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { DEPLOY_TASK_KIND } from './deployments/deploy-task.js';
-import { type Deployment, type DeploymentRow, currentDeployment, recordEvent, toDeployment } from './deployments/deployment-records.js';
+import { type Deployment, type DeploymentRow, currentDeployment, toDeployment } from './deployments/deployment-records.js';
 import type { BuildStore } from './deployments/build-store.js';
 import { type EnvironmentService } from './environments/environment-service.js';
 import type { InstanceStatus, Runtime } from './runtime/runtime.js';
@@ -262,9 +262,10 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     /** Stops a deployment that has not finished; what served before keeps serving. */
     async cancel(principal: Principal, deploymentId: string): Promise<Deployment> {
       const deployment = await getDeployment(deploymentId);
-      const { owners } = await ownersOfRepository(deployment.repository);
-      if (!isAllowed(principal, 'delivery.deploy', { ref: deployment.repository, ownerRefs: owners }) && deployment.createdBy !== principal.userRef) {
-        authorize(principal, 'delivery.deploy', { ref: deployment.repository, ownerRefs: owners });
+      // Whoever asked for a deployment may call it off, as may anyone who may deploy it.
+      if (deployment.createdBy !== principal.userRef) {
+        const { owners } = await ownersOfRepository(deployment.repository);
+        authorize(principal, 'delivery.deploy', { ref: `${deployment.environment}/${deployment.repository}`, ownerRefs: owners });
       }
       if (!['awaiting_approval', 'queued', 'deploying'].includes(deployment.status)) throw new ConflictError('delivery.deployment_finished', `deployment ${deploymentId} is ${deployment.status}`);
       if (deployment.taskId) await deps.tasks.cancel(deployment.taskId).catch(() => undefined);
@@ -362,7 +363,6 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       for (const row of rows) await release(row);
     },
 
-    recordEvent: (event: Parameters<typeof recordEvent>[1]) => recordEvent(db, event),
   };
 }
 

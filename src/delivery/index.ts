@@ -22,7 +22,7 @@ import { createPortDriver } from './provisioning/drivers/port-driver.js';
 import { createPostgresDriver } from './provisioning/drivers/postgres-driver.js';
 import { createRedisDriver } from './provisioning/drivers/redis-driver.js';
 import type { ProvisioningDeps } from './provisioning/provision-resources.js';
-import { loadProvisioners } from './provisioning/provisioner-file.js';
+import { type Provisioner, loadProvisioners } from './provisioning/provisioner-file.js';
 import { createKubernetesRuntime } from './runtime/kubernetes-runtime.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
 import { HostRouter } from './runtime/local/router.js';
@@ -75,7 +75,7 @@ export function createDelivery(deps: {
   if (deps.config.postgresUrl) addDriver(createPostgresDriver({ adminUrl: deps.config.postgresUrl }));
   if (deps.config.redisUrl) addDriver(createRedisDriver({ url: deps.config.redisUrl }));
   addDriver(createDirectoryDriver({ root: path.join(deps.dataDir, 'delivery', 'volumes') }));
-  addDriver(createPortDriver({ range: [20_000, 29_999], taken: async () => new Set() }));
+  addDriver(createPortDriver({ range: [20_000, 29_999], taken: () => portsHeld(deps.db, provisioners, (sealed, context) => deps.secrets.unseal(sealed, context)) }));
   const provisioning: ProvisioningDeps = {
     db: deps.db,
     provisioners,
@@ -87,7 +87,7 @@ export function createDelivery(deps: {
 
   const router = new HostRouter();
   const local = createLocalRuntime({ dataDir: deps.dataDir, router, readinessTimeoutMs: deps.config.readinessTimeoutSeconds * 1000, restartBackoffMs: deps.config.restartBackoffMs, routerPort: deps.routerPort, logger: deps.logger });
-  const kubernetes = createKubernetesRuntime({ git: deps.git, registry: deps.config.registry, ingressDomain: 'example.com', owner: deps.adminOwner, cloneUrl: deps.cloneUrl });
+  const kubernetes = createKubernetesRuntime({ git: deps.git, registry: deps.config.registry, ingressDomain: deps.config.ingressDomain, owner: deps.adminOwner, cloneUrl: deps.cloneUrl });
   const runtimes = { local, kubernetes };
   const builds = createBuildStore(path.join(deps.dataDir, 'delivery', 'builds'));
   let engine: TaskEngine | undefined;
@@ -164,4 +164,17 @@ export function createDelivery(deps: {
       };
     },
   };
+}
+
+/** Ports that resources made by the port driver hold, so that a restarted Paved hands out none of them again. */
+async function portsHeld(db: Kysely<Database>, provisioners: readonly Provisioner[], unseal: (sealed: string, context: string) => string): Promise<Set<number>> {
+  const names = provisioners.filter((provisioner) => provisioner.spec.create?.driver === 'port').map((provisioner) => provisioner.metadata.name);
+  if (names.length === 0) return new Set();
+  const rows = await db.selectFrom('delivery_resources').select(['id', 'state_sealed']).where('provisioner', 'in', names).execute();
+  const ports = rows.flatMap((row) => {
+    if (!row.state_sealed) return [];
+    const state = JSON.parse(unseal(row.state_sealed, `${row.id}/state`)) as { port?: number };
+    return typeof state.port === 'number' ? [state.port] : [];
+  });
+  return new Set(ports);
 }

@@ -38,7 +38,7 @@ export interface DeliveryResourcesTable {
   updated_at: string;
 }
 
-export type DeploymentStatus = 'awaiting_approval' | 'queued' | 'deploying' | 'succeeded' | 'failed' | 'rejected' | 'superseded';
+export type DeploymentStatus = 'awaiting_approval' | 'queued' | 'deploying' | 'succeeded' | 'failed' | 'rejected';
 
 /** An immutable record of one deploy of a workload revision to an environment. */
 export interface DeliveryDeploymentsTable {
