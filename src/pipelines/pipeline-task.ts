@@ -213,7 +213,7 @@ async function deployCheckout(
       ...(step.score ? { scorePath: step.score } : {}),
     });
     if (deployment.status === 'awaiting_approval') {
-      await context.log(`✔ ${step.stepName}: deployment ${deployment.id} to ${deployment.environment} waits for an owner's approval (paved deploy approve ${deployment.id})`);
+      await context.log(`✔ ${step.stepName}: deployment ${deployment.id} to ${deployment.environment} waits for an owner's approval (paved deployment approve ${deployment.id})`);
       return undefined;
     }
     const outcome = await deployer.follow(deployment.id, (message) => context.log(`  ${mask(message)}`), context.signal);

@@ -7,7 +7,7 @@ import { sseMessages } from '../sse.js';
 
 const API = '/api/delivery';
 /** The statuses a deployment does not leave. */
-const FINISHED = new Set(['succeeded', 'failed', 'rejected', 'superseded']);
+const FINISHED = new Set(['succeeded', 'failed', 'rejected']);
 const ROLLED_BACK = 'rolled back: the previous version keeps serving';
 
 // The CLI's own view of the delivery API: what it reads, checked where JSON comes in. Statuses
@@ -384,9 +384,7 @@ async function finish(current: Session, deployment: Deployment): Promise<void> {
   const summary =
     deployment.status === 'rejected'
       ? `${title(deployment)} was rejected${deployment.approvedBy ? ` by ${deployment.approvedBy}` : ''}`
-      : deployment.status === 'superseded'
-        ? `${title(deployment)} was superseded by a later deployment`
-        : `${title(deployment)} ${deployment.status}${deployment.error ? `: ${deployment.error.split('\n')[0]}` : ''}`;
+      : `${title(deployment)} ${deployment.status}${deployment.error ? `: ${deployment.error.split('\n')[0]}` : ''}`;
   // An error's further lines (a process's last output) go under the summary, indented as the CLI's error lines are.
   const lines = [...(deployment.error?.split('\n').slice(1) ?? []), ...(deployment.rolledBack ? [ROLLED_BACK] : [])];
   throw new CliError(summary, 1, lines, { code: `delivery.deployment_${deployment.status}`, deploymentId: deployment.id, rolledBack: deployment.rolledBack });

@@ -42,6 +42,9 @@ const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTR
  */
 export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; readinessTimeoutMs: number; restartBackoffMs: number; routerPort(): number; logger: Logger }): LocalRuntime {
   const instances = new Map<string, Instance>();
+  // Instances started but not yet serving: closing must stop them too, or they outlive Paved.
+  const starting = new Set<Instance>();
+  let closed = false;
   const instancesDir = path.join(deps.dataDir, 'delivery', 'instances');
   const logsDir = path.join(deps.dataDir, 'delivery', 'logs');
   const keyOf = (environment: string, workload: string) => `${environment}/${workload}`;
@@ -111,11 +114,17 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
         ready: false,
         startedAt: new Date().toISOString(),
       };
+      if (closed) throw new Error('the local runtime is stopping');
+      starting.add(instance);
       for (const process of processes) process.start();
       fs.writeFileSync(path.join(instanceDir, 'pids.json'), JSON.stringify(processes.map((process) => process.pid).filter(Boolean)));
       await request.log(`started ${containers.map(([name]) => name).join(', ')}${firstPort === undefined ? '' : ` on port ${firstPort}`}; waiting for readiness (at most ${deps.readinessTimeoutMs / 1000} s)`);
 
-      const failure = await waitUntilReady(instance, containers, ports, firstPort, deps.readinessTimeoutMs, request.signal);
+      const failure = await waitUntilReady(instance, containers, ports, firstPort, deps.readinessTimeoutMs, request.signal).finally(() => starting.delete(instance));
+      if (closed && !failure) {
+        await stopInstance(instance);
+        throw new Error('the local runtime is stopping');
+      }
       if (failure) {
         const output = processes.flatMap((process) => process.tail.slice(-10).map((line) => `  ${line.stream}: ${line.text}`));
         await stopInstance(instance);
@@ -203,7 +212,8 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
     },
 
     async close() {
-      await Promise.all([...instances.values()].map((instance) => stopInstance(instance)));
+      closed = true;
+      await Promise.all([...instances.values(), ...starting].map((instance) => stopInstance(instance)));
       instances.clear();
       deps.router.close();
     },
