@@ -1,52 +1,17 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { type CliRun, runPaved } from './support/run-cli.js';
 import { ADMIN_TOKEN, type TestPaved, startTestPaved } from './support/test-paved.js';
-
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
-const git = (cwd: string, ...args: string[]) => promisify(execFile)('git', args, { cwd, env: gitEnv });
-
-/** A workload with no dependencies: says it listens, answers its version; `healthy: false` fails its readiness probe. */
-const server = (options: { version: string; healthy?: boolean }) => `
-const http = require('node:http');
-const server = http.createServer((request, response) => {
-  if (request.url === '/healthz') { response.writeHead(${options.healthy === false ? 500 : 200}); return response.end('ok'); }
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ version: process.env.VERSION }));
-});
-server.listen(Number(process.env.PORT), () => console.log('shop ${options.version} listening on ' + process.env.PORT));
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
-`;
-
-const score = (version: string) => `apiVersion: score.dev/v1b1
-metadata:
-  name: shop
-containers:
-  web:
-    image: .
-    command: ["node", "server.js"]
-    variables:
-      VERSION: "${version}"
-    readinessProbe:
-      httpGet:
-        path: /healthz
-        port: 8080
-service:
-  ports:
-    http:
-      port: 8080
-`;
+import { cloneNewRepository, workloadScore, workloadServer } from './support/workload.js';
 
 describe('paved deploy, deployment, env and workload, against a Paved delivering to its local runtime', () => {
   let paved: TestPaved;
   let host: string;
   let work: string;
-  let clone: string;
+  let repository: Awaited<ReturnType<typeof cloneNewRepository>>;
   /** The CLI as ada, an owner of team-a/shop (through team-a). */
   let ada: Record<string, string>;
   let eve: Record<string, string>;
@@ -56,11 +21,7 @@ describe('paved deploy, deployment, env and workload, against a Paved delivering
   const run = (args: string[], env = ada, timeoutMs = 60_000): Promise<CliRun> => runPaved(args, { env, timeoutMs });
 
   async function push(files: Record<string, string>): Promise<string> {
-    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(clone, file), text);
-    await git(clone, 'add', '--all');
-    await git(clone, 'commit', '--quiet', '-m', `change ${commits.length + 1}`);
-    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
-    commits.push((await git(clone, 'rev-parse', 'HEAD')).stdout.trim());
+    commits.push(await repository.push(files));
     return commits.at(-1)!;
   }
 
@@ -75,11 +36,8 @@ describe('paved deploy, deployment, env and workload, against a Paved delivering
     ada = { ...base, PAVED_TOKEN: await token('ada') };
     eve = { ...base, PAVED_TOKEN: await token('eve') };
     admin = { ...base, PAVED_TOKEN: ADMIN_TOKEN };
-    await paved.call('POST', '/api/git/repositories', { token: ada.PAVED_TOKEN, body: { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' } });
-    clone = path.join(work, 'shop');
-    await git(work, 'clone', '--quiet', `http://ada:${ada.PAVED_TOKEN}@${host}/git/team-a/shop.git`, clone);
-    await git(clone, 'checkout', '--quiet', '-B', 'main');
-    await push({ 'server.js': server({ version: '1' }), 'score.yaml': score('1') });
+    repository = await cloneNewRepository(paved, { token: ada.PAVED_TOKEN!, host, work });
+    await push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '1' }) });
   }, 120_000);
 
   afterAll(async () => {
@@ -135,7 +93,7 @@ describe('paved deploy, deployment, env and workload, against a Paved delivering
   });
 
   it('deploys with --no-follow, then follows the log with deployment logs --follow', async () => {
-    const commit = await push({ 'server.js': server({ version: '2' }), 'score.yaml': score('2') });
+    const commit = await push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '2' }) });
     const started = await run(['deploy', 'team-a/shop', '--env', 'dev', '--no-follow', '--json']);
     expect(started.code).toBe(0);
     const deployment = JSON.parse(started.stdout);
@@ -150,7 +108,7 @@ describe('paved deploy, deployment, env and workload, against a Paved delivering
   }, 90_000);
 
   it('exits 1 on a version that never gets ready, saying it was rolled back', async () => {
-    await push({ 'server.js': server({ version: '3', healthy: false }), 'score.yaml': score('3') });
+    await push({ 'server.js': workloadServer({ healthy: false }), 'score.yaml': workloadScore({ version: '3' }) });
     const deployed = await run(['deploy', 'team-a/shop', '--env', 'dev']);
     expect(deployed.code).toBe(1);
     expect(deployed.stdout).toContain('[release] rolled back: deployment #2');

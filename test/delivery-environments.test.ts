@@ -1,12 +1,10 @@
 // Delivery beyond the happy path: previews per branch, platform provisioner files, the
 // kubernetes runtime's GitOps output, and the faults the issue names (a provisioner failing
 // halfway, a port clash, a Paved restart in the middle of a deploy).
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,36 +14,10 @@ import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
+import { cloneNewRepository, git, workloadScore, workloadServer } from './support/workload.js';
 
-const run = promisify(execFile);
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
-const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv });
-
-/** A dependency-free server; `delayMs` holds back listening (a slow start), `port` pins the port. */
-const server = (options: { version: string; delayMs?: number; port?: number }) => `
-const http = require('node:http');
-const server = http.createServer((request, response) => {
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ version: '${options.version}', region: process.env.REGION ?? null }));
-});
-setTimeout(() => server.listen(${options.port ?? 'Number(process.env.PORT)'}), ${options.delayMs ?? 0});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
-
-const score = (resources = '', variables = '') => `apiVersion: score.dev/v1b1
-metadata:
-  name: shop
-containers:
-  web:
-    image: .
-    command: ["node", "server.js"]
-    variables:
-      VERSION: "1"
-${variables}service:
-  ports:
-    http:
-      port: 8080
-${resources}`;
+/** A resource of the platform team's own type, and the variable the workload reads it from. */
+const REGION_SETTINGS = { variables: '      REGION: ${resources.settings.REGION}\n', resources: 'resources:\n  settings:\n    type: environment\n' };
 
 const platformProvisioners = `apiVersion: paved.dev/v1
 kind: Provisioner
@@ -72,23 +44,12 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   let port: number;
   let ada: string;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-environments-'));
-  const clone = path.join(work, 'shop');
+  let repository: Awaited<ReturnType<typeof cloneNewRepository>>;
+  const push = (files: Record<string, string>, branch?: string) => repository.push(files, branch);
 
   const call = (method: string, url: string, body?: unknown) => paved.call(method, url, { token: ada, ...(body === undefined ? {} : { body }) });
   const finished = (id: string) => until(async () => (await call('GET', `/api/delivery/deployments/${id}`)).body, (body) => ['succeeded', 'failed'].includes(body.status), 60_000);
   const deploy = async (environment: string) => (await call('POST', '/api/delivery/deployments', { repository: 'team-a/shop', environment })).body;
-
-  async function push(files: Record<string, string>, branch = 'main') {
-    await git(clone, 'checkout', '--quiet', '-B', branch);
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
-      fs.writeFileSync(path.join(clone, file), text);
-    }
-    await git(clone, 'add', '--all');
-    await git(clone, 'commit', '--quiet', '--allow-empty', '-m', `change ${Date.now()}`);
-    await git(clone, 'push', '--quiet', 'origin', `HEAD:${branch}`);
-    return (await git(clone, 'rev-parse', 'HEAD')).stdout.trim();
-  }
 
   async function listen(instance: TestPaved) {
     paved = instance;
@@ -128,9 +89,8 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
     );
     await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
     ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
-    await call('POST', '/api/git/repositories', { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' });
-    await git(work, 'clone', '--quiet', `http://ada:${ada}@127.0.0.1:${port}/git/team-a/shop.git`, clone);
-    await push({ 'server.js': server({ version: '1' }), 'score.yaml': score() });
+    repository = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work });
+    await push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '1' }) });
   });
 
   afterAll(async () => {
@@ -152,25 +112,25 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
     const answer = await until(() => viaRouter(port, `shop.${preview.name}.localhost`), (response) => response.status === 200, 60_000);
     expect(JSON.parse(answer.body).version).toBe('1');
 
-    await git(clone, 'push', '--quiet', 'origin', '--delete', 'feature/Fast-Checkout');
+    await git(repository.clone, 'push', '--quiet', 'origin', '--delete', 'feature/Fast-Checkout');
+    await git(repository.clone, 'checkout', '--quiet', 'main');
     await until(() => call('GET', `/api/delivery/environments/${preview.name}`), (response) => response.status === 404, 30_000);
     expect((await viaRouter(port, `shop.${preview.name}.localhost`)).status).toBe(404);
-    await git(clone, 'checkout', '--quiet', 'main');
   });
 
   it('uses the platform team’s provisioner files before the built-in ones', async () => {
-    await push({ 'score.yaml': score('resources:\n  settings:\n    type: environment\n', '      REGION: ${resources.settings.REGION}\n') });
+    await push({ 'score.yaml': workloadScore({ version: '1', ...REGION_SETTINGS }) });
     const done = await finished((await deploy('dev')).id);
     expect(done.status, done.error).toBe('succeeded');
     expect(done.resources.settings).toMatchObject({ type: 'environment', provisioner: 'region-settings', outputs: { REGION: 'eu-west-1-dev' } });
-    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body)).toEqual({ version: '1', region: 'eu-west-1-dev' });
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body)).toMatchObject({ version: '1', region: 'eu-west-1-dev' });
     const provisioners = (await call('GET', '/api/delivery/provisioners')).body.items.map((item: { name: string }) => item.name);
     expect(provisioners).toEqual(['region-settings', 'postgres', 'redis', 'volume', 'service-port', 'route']);
   });
 
   it('leaves the environment consistent when a provisioner fails halfway, and says what failed', async () => {
     await paved.call('POST', '/api/delivery/environments', { token: ada, body: { name: 'halfway', type: 'development' } });
-    await push({ 'score.yaml': score('resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n') });
+    await push({ 'score.yaml': workloadScore({ version: '1', resources: 'resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n' }) });
     const done = await finished((await deploy('halfway')).id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain('resources.cache (redis, provisioner redis');
@@ -204,7 +164,7 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
     await new Promise((resolve) => blocker.once('listening', resolve));
     const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      await push({ 'server.js': server({ version: '2', port: taken }), 'score.yaml': score() });
+      await push({ 'server.js': workloadServer({ port: taken }), 'score.yaml': workloadScore({ version: '2' }) });
       const done = await finished((await deploy('dev')).id);
       expect(done.status).toBe('failed');
       expect(done.error).toContain('EADDRINUSE');
@@ -216,11 +176,11 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   });
 
   it('delivers to a kubernetes environment as manifests committed to its repository, with Argo CD and Flux files', async () => {
-    const withFile = score('resources:\n  settings:\n    type: environment\n', '      REGION: ${resources.settings.REGION}\n').replace(
+    const withFile = workloadScore({ version: '3', ...REGION_SETTINGS }).replace(
       '    variables:',
       '    files:\n      /etc/shop/app.conf:\n        source: config/app.conf\n    variables:',
     );
-    await push({ 'server.js': server({ version: '3' }), 'score.yaml': withFile, 'config/app.conf': 'greeting = hello\n' });
+    await push({ 'server.js': workloadServer(), 'score.yaml': withFile, 'config/app.conf': 'greeting = hello\n' });
     const done = await finished((await deploy('eks-prod')).id);
     expect(done.status, done.error).toBe('succeeded');
     const tree = (await call('GET', '/api/git/repositories/delivery/eks-prod/tree?ref=main&path=workloads/shop')).body;
@@ -244,7 +204,7 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   });
 
   it('finishes a deploy that Paved was stopped in the middle of', async () => {
-    await push({ 'server.js': server({ version: '4', delayMs: 1_500 }), 'score.yaml': score() });
+    await push({ 'server.js': workloadServer({ delayMs: 1_500 }), 'score.yaml': workloadScore({ version: '4' }) });
     const started = await deploy('dev');
     await until(async () => ((await call('GET', `/api/delivery/deployments/${started.id}/logs`)).body.items as { message: string }[]).some((line) => line.message.includes('waiting for readiness')), (found) => found, 30_000);
     await listen(await paved.restart());

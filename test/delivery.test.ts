@@ -1,51 +1,21 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
+import { cloneNewRepository, workloadScore, workloadServer } from './support/workload.js';
 
-const run = promisify(execFile);
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
-const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv });
 const RESOURCE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** A workload with no dependencies: answers its version, and whether it got its resources. */
-const server = (options: { version: string; healthy?: boolean; crashAfterMs?: number }) => `
-const http = require('node:http');
-const server = http.createServer((request, response) => {
-  if (request.url === '/healthz') { response.writeHead(${options.healthy === false ? 500 : 200}); return response.end('ok'); }
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ version: process.env.VERSION, database: process.env.DATABASE_URL?.startsWith('postgres://') ?? false, prefix: process.env.CACHE_PREFIX ?? null, token: process.env.PAVED_ADMIN_TOKEN ?? null }));
-});
-server.listen(Number(process.env.PORT));
-${options.crashAfterMs ? `setTimeout(() => process.exit(3), ${options.crashAfterMs});` : ''}
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
-`;
-
-const score = (options: { version: string; resources?: boolean; extra?: string }) => `apiVersion: score.dev/v1b1
-metadata:
-  name: shop
-containers:
-  web:
-    image: .
-    command: ["node", "server.js"]
-    variables:
-      VERSION: "${options.version}"
-${options.resources === false ? '' : '      DATABASE_URL: ${resources.db.url}\n      CACHE_PREFIX: ${resources.cache.prefix}\n'}    readinessProbe:
-      httpGet:
-        path: /healthz
-        port: 8080
-service:
-  ports:
-    http:
-      port: 8080
-${options.resources === false ? '' : 'resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n'}${options.extra ?? ''}`;
+/** A postgres and a redis resource, and the variables the workload reads them from. */
+const STORES = {
+  variables: '      DATABASE_URL: ${resources.db.url}\n      CACHE_PREFIX: ${resources.cache.prefix}\n',
+  resources: 'resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n',
+};
+const score = (version: string, extra: { variables?: string; resources?: string } = STORES) => workloadScore({ version, ...extra });
 
 describe.each(DIALECTS)('delivery on %s', (dialect) => {
   let paved: TestPaved;
@@ -54,8 +24,8 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   let bob: string;
   let eve: string;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-delivery-'));
-  const clone = path.join(work, 'shop');
   const commits: string[] = [];
+  let repository: Awaited<ReturnType<typeof cloneNewRepository>>;
 
   async function startPaved(instance: TestPaved) {
     paved = instance;
@@ -64,11 +34,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   }
 
   async function push(files: Record<string, string>) {
-    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(clone, file), text);
-    await git(clone, 'add', '--all');
-    await git(clone, 'commit', '--quiet', '-m', `change ${commits.length + 1}`);
-    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
-    commits.push((await git(clone, 'rev-parse', 'HEAD')).stdout.trim());
+    commits.push(await repository.push(files));
     return commits.at(-1)!;
   }
 
@@ -89,9 +55,8 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     await paved.call('POST', '/api/catalog/entities', { body: `${TEAM_A_PEOPLE}---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: { name: bob }\nspec: { memberOf: [team-a] }\n` });
     const token = async (user: string) => (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: `user:default/${user}` } })).body.token as string;
     [ada, bob, eve] = [await token('ada'), await token('bob'), await token('eve')];
-    await paved.call('POST', '/api/git/repositories', { token: ada, body: { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' } });
-    await git(work, 'clone', '--quiet', `http://ada:${ada}@127.0.0.1:${port}/git/team-a/shop.git`, clone);
-    await push({ 'server.js': server({ version: '1' }), 'score.yaml': score({ version: '1' }) });
+    repository = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work });
+    await push({ 'server.js': workloadServer(), 'score.yaml': score('1') });
   }, 120_000);
 
   afterAll(async () => {
@@ -126,7 +91,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     const answer = await viaRouter(port, 'shop.dev.localhost');
     expect(answer.status).toBe(200);
     // The workload got its resources, and none of Paved's own environment.
-    expect(JSON.parse(answer.body)).toEqual({ version: '1', database: true, prefix: expect.stringMatching(/^dev_shop_cache_[0-9a-f]{8}:$/), token: null });
+    expect(JSON.parse(answer.body)).toEqual({ version: '1', database: true, prefix: expect.stringMatching(/^dev_shop_cache_[0-9a-f]{8}:$/), region: null, token: null });
     expect((await viaRouter(port, 'nothing.dev.localhost')).status).toBe(404);
 
     // The database really exists, owned by its own role.
@@ -146,7 +111,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   });
 
   it('keeps every request answered while a new version takes over', async () => {
-    const commit = await push({ 'score.yaml': score({ version: '2' }) });
+    const commit = await push({ 'score.yaml': score('2') });
     let stop = false;
     const outcomes: number[] = [];
     const versions = new Set<string>();
@@ -171,7 +136,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   });
 
   it('rolls back by itself when the new version never gets ready, and the previous one keeps serving', async () => {
-    await push({ 'server.js': server({ version: '3', healthy: false }), 'score.yaml': score({ version: '3' }) });
+    await push({ 'server.js': workloadServer({ healthy: false }), 'score.yaml': score('3') });
     const done = await finished((await deploy('dev')).body.id);
     expect(done).toMatchObject({ status: 'failed', rolledBack: true });
     expect(done.error).toContain('the new instance did not become ready');
@@ -234,12 +199,12 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   });
 
   it('fails clearly on a resource type no provisioner serves, and on an image the local runtime cannot run', async () => {
-    await push({ 'server.js': server({ version: '5' }), 'score.yaml': score({ version: '5', resources: false, extra: 'resources:\n  queue:\n    type: kafka-topic\n' }) });
+    await push({ 'server.js': workloadServer(), 'score.yaml': score('5', { resources: 'resources:\n  queue:\n    type: kafka-topic\n' }) });
     const unknown = await finished((await deploy('dev')).body.id);
     expect(unknown.status).toBe('failed');
     expect(unknown.error).toContain('resources.queue: no provisioner serves type "kafka-topic"');
 
-    await push({ 'score.yaml': score({ version: '5', resources: false }).replace('image: .', 'image: nginx:1.27') });
+    await push({ 'score.yaml': score('5', {}).replace('image: .', 'image: nginx:1.27') });
     const image = await finished((await deploy('dev')).body.id);
     expect(image.error).toContain('containers.web.image: the local runtime runs this repository');
     expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
@@ -247,7 +212,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
 
   it('shows a workload that keeps crashing as crash-looping, with its output', async () => {
     await paved.call('POST', '/api/delivery/environments', { token: ada, body: { name: 'crashy', type: 'development' } });
-    await push({ 'server.js': server({ version: '6', crashAfterMs: 400 }), 'score.yaml': score({ version: '6', resources: false }) });
+    await push({ 'server.js': workloadServer({ crashAfterMs: 400 }), 'score.yaml': score('6', {}) });
     expect((await finished((await deploy('crashy')).body.id)).status).toBe('succeeded');
     const workload = await until(
       async () => (await paved.call('GET', '/api/delivery/workloads?environment=crashy')).body.items[0],
@@ -262,7 +227,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
 
   it('removes an environment with what it provisioned', async () => {
     await paved.call('POST', '/api/delivery/environments', { token: bob, body: { name: 'qa-bob', type: 'development' } });
-    await push({ 'server.js': server({ version: '7' }), 'score.yaml': score({ version: '7' }) });
+    await push({ 'server.js': workloadServer(), 'score.yaml': score('7') });
     expect((await finished((await deploy('qa-bob', undefined, bob)).body.id)).status).toBe('succeeded');
     const username = (await paved.call('GET', '/api/delivery/environments/qa-bob')).body.resources.find((resource: { type: string }) => resource.type === 'postgres').outputs.username;
     expect((await paved.call('DELETE', '/api/delivery/environments/qa-bob', { token: ada })).status).toBe(403);
