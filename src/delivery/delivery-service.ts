@@ -354,14 +354,6 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       return parsed.ok ? { valid: true as const, workload: parsed.workload.metadata.name, problems: [] } : { valid: false as const, problems: parsed.problems };
     },
 
-    /**
-     * After a start: every workload of a local environment is brought back to its recorded
-     * deployment. Deployments that were in flight resume as tasks on their own.
-     */
-    async reconcile(release: (deployment: DeploymentRow) => Promise<void>): Promise<void> {
-      const rows = await db.selectFrom('delivery_workloads as w').innerJoin('delivery_deployments as d', 'd.id', 'w.deployment_id').selectAll('d').execute();
-      for (const row of rows) await release(row);
-    },
 
   };
 }

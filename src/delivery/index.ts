@@ -13,7 +13,8 @@ import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { type DeliveryService, createDeliveryService } from './delivery-service.js';
 import { createBuildStore } from './deployments/build-store.js';
-import { type DeployTaskDeps, deployTaskDefinition, prepareRelease } from './deployments/deploy-task.js';
+import { type DeployTaskDeps, deployTaskDefinition } from './deployments/deploy-task.js';
+import { createReconciler } from './reconcile.js';
 import { createEnvironmentService } from './environments/environment-service.js';
 import { removeEnvironmentTaskDefinition } from './environments/remove-environment-task.js';
 import { createDirectoryDriver } from './provisioning/drivers/directory-driver.js';
@@ -36,6 +37,7 @@ export { HostRouter } from './runtime/local/router.js';
 /** Paved's built-in provisioners (postgres, redis, volume, service-port, route). */
 const BUILT_IN_PROVISIONERS = path.join(PACKAGE_ROOT, 'provisioners');
 const PREVIEW_SWEEP_MS = 60_000;
+const RECONCILE_MS = 30_000;
 
 export interface DeliveryModule {
   taskDefinitions: TaskDefinition[];
@@ -112,6 +114,8 @@ export function createDelivery(deps: {
         unseal: provisioning.unseal,
       });
       let sweeper: NodeJS.Timeout | undefined;
+      let reconciler: NodeJS.Timeout | undefined;
+      const reconcile = createReconciler({ db: deps.db, environments, local, deploy: deployDeps, logger: deps.logger });
       const sweep = async (names: string[], why: string) => {
         for (const name of names) {
           await environments.remove(systemPrincipal, name).catch((error: unknown) => deps.logger.warn({ err: error, environment: name }, `could not remove a preview (${why})`));
@@ -133,19 +137,10 @@ export function createDelivery(deps: {
         start() {
           local.reapOrphans();
           // In the background: a workload that cannot come back must not hold up Paved's start.
-          void service
-            .reconcile(async (row) => {
-              const environment = await environments.ref(row.environment).catch(() => undefined);
-              if (environment?.runtime !== 'local') return;
-              const log = async (message: string, level: 'info' | 'warn' | 'error' = 'info') => deps.logger[level]({ environment: row.environment, workload: row.workload }, message);
-              try {
-                const prepared = await prepareRelease(deployDeps, row, { log });
-                await local.release(prepared.request);
-              } catch (error) {
-                deps.logger.error({ err: error, environment: row.environment, workload: row.workload }, 'could not bring a workload back to its recorded deployment');
-              }
-            })
-            .catch((error: unknown) => deps.logger.error({ err: error }, 'reconcile failed'));
+          const reconcileInBackground = () => void reconcile().catch((error: unknown) => deps.logger.error({ err: error }, 'reconcile failed'));
+          reconcileInBackground();
+          reconciler ??= setInterval(reconcileInBackground, RECONCILE_MS);
+          reconciler.unref();
           sweeper ??= setInterval(() => {
             environments
               .expired(new Date())
@@ -156,7 +151,9 @@ export function createDelivery(deps: {
         },
         async stop() {
           clearInterval(sweeper);
+          clearInterval(reconciler);
           sweeper = undefined;
+          reconciler = undefined;
           await local.close();
           await kubernetes.close();
           await Promise.all([...drivers.values()].map((driver) => driver.close()));
