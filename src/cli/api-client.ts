@@ -147,3 +147,13 @@ export function connect(io: CliIo, globals: GlobalOptions, output: Output): ApiC
     ],
   });
 }
+
+/**
+ * An answer of the server, checked against the CLI's own view of it (a zod schema): one the CLI
+ * cannot read is an error (exit 1, `cli.bad_answer`), not a crash further on.
+ */
+export function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new CliError('The server sent an answer the CLI cannot read', 1, z.prettifyError(result.error).split('\n'), { code: 'cli.bad_answer' });
+}

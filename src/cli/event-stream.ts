@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ApiClient } from './api-client.js';
 import { CliError, type Output } from './output.js';
@@ -88,8 +89,4 @@ function parseEvent(data: string): RunEvent {
   const event = eventSchema.safeParse(json);
   if (!event.success) throw new CliError('The server sent an event the CLI cannot read', 1, [data.slice(0, 200)], { code: 'cli.bad_answer' });
   return event.data;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

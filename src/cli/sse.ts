@@ -13,3 +13,15 @@ export async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGener
     }
   }
 }
+
+/**
+ * A message's data as JSON, or the text itself when it is not JSON: `checked` then reports what
+ * came, rather than a parse error.
+ */
+export function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -2,13 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompoundEntityRef, Entity } from '@backstage/catalog-model';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, stringify as toYaml } from 'yaml';
 import type { AppliedEntity, EntitiesPage } from '../../catalog/entity-service.js';
 import type { AddLocationResult } from '../../catalog/location-service.js';
 import type { LocationStatus } from '../../catalog/store/location-store.js';
 import { ApiError, connect } from '../api-client.js';
+import { wholeNumber } from '../arguments.js';
 import { CliError, type CliIo, ExitCode, UsageError, createOutput, displayFile, formatProblem, globalOptions, printError } from '../output.js';
+import { refOf } from '../text.js';
 
 /** `paved catalog …`: the catalog API under `/api/catalog`, plus offline validation. */
 export function registerCatalogCommands(program: Command, io: CliIo): void {
@@ -105,7 +107,7 @@ export function registerCatalogCommands(program: Command, io: CliIo): void {
     .option('--type <type>', 'only this spec.type, e.g. service')
     .option('--filter <conditions>', 'key=value conditions, comma-separated, all must match; repeat for alternatives', collect, [])
     .option('--search <term>', 'full-text search in name, title, description, tags…')
-    .option('--limit <n>', 'at most this many entities', positiveInteger, 100)
+    .option('--limit <n>', 'at most this many entities', wholeNumber({ max: 10_000 }), 100)
     .option('--all', 'every matching entity, page by page (ignores --limit)')
     .addHelpText(
       'after',
@@ -365,12 +367,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0 || number > 10_000) throw new InvalidArgumentError('must be a whole number from 1 to 10000.');
-  return number;
-}
-
 async function readInput(io: CliIo, file: string): Promise<string> {
   if (file === '-') return io.readStdin();
   try {
@@ -421,11 +417,6 @@ async function ownerRefOf(value: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`"${value}" is not an owner ref: ${(error as Error).message}`);
   }
-}
-
-/** `kind:namespace/name`, lower-cased as the catalog stores refs, of a whole or projected entity. */
-function refOf(entity: Partial<Entity>): string {
-  return `${entity.kind ?? '?'}:${entity.metadata?.namespace ?? 'default'}/${entity.metadata?.name ?? '?'}`.toLowerCase();
 }
 
 function specField(entity: Partial<Entity>, field: string): string | undefined {

@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { type ApiClient, connect } from '../api-client.js';
+import { type ApiClient, checked, connect } from '../api-client.js';
+import { wholeNumber } from '../arguments.js';
 import { resolveToken } from '../credentials.js';
 import { CliError, type CliIo, type Output, UsageError, createOutput, globalOptions } from '../output.js';
-import { sseMessages } from '../sse.js';
+import { jsonOf, sseMessages } from '../sse.js';
+import { durationText, shorten, timeOf } from '../text.js';
 
 const API = '/api/delivery';
 /** The statuses a deployment does not leave. */
@@ -94,7 +97,7 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
     .option('-e, --env <environment>', "only this environment's deployments")
     .option('--component <ref>', "only the deployments of this catalog component's code, e.g. component:default/shop")
     .option('--status <status>', 'only deployments with this status (awaiting_approval, queued, deploying, succeeded, failed, rejected)')
-    .option('--limit <n>', 'at most N deployments, 1 to 500 (default 50)', limitOf)
+    .option('--limit <n>', 'at most N deployments, 1 to 500 (default 50)', wholeNumber({ max: 500 }))
     .addHelpText('after', '\nExamples:\n  paved deployment list\n  paved deployment list --workload shop --env prod --limit 5\n  paved deployment list --status awaiting_approval --json | jq -r ".items[].id"')
     .action(async (options: { workload?: string; env?: string; component?: string; status?: string; limit?: number }, command: Command) => {
       const { out, client } = session(command);
@@ -104,7 +107,7 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
       if (items.length === 0) return out.note('No deployments.');
       out.table(
         ['#', 'WORKLOAD', 'ENV', 'STATUS', 'COMMIT', 'REASON', 'BY', 'CREATED', 'TIME', 'ERROR'],
-        items.map((item) => [item.number, item.workload, item.environment, item.status, item.commit.slice(0, 12), item.reason, shortRef(item.createdBy), timeOf(item.createdAt), msText(item.timeToReadyMs), shorten(item.error)]),
+        items.map((item) => [item.number, item.workload, item.environment, item.status, item.commit.slice(0, 12), item.reason, shortRef(item.createdBy), timeOf(item.createdAt), durationText(item.timeToReadyMs), shorten(item.error)]),
       );
     });
 
@@ -260,7 +263,7 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
             item.instance?.url,
             `#${item.deployment.number}`,
             item.deployment.commit.slice(0, 12),
-            msText(item.timeToProvisionMs),
+            durationText(item.timeToProvisionMs),
             item.instance ? item.instance.containers.reduce((sum, container) => sum + container.restarts, 0) : undefined,
           ]),
         );
@@ -270,7 +273,7 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
       out.line('Resources');
       out.table(
         ['KEY', 'WORKLOAD', 'TYPE', 'CLASS', 'STATUS', 'PROVISIONER', 'TIME', 'OUTPUTS'],
-        environment.resources.map((item) => [item.key, item.workload, item.type, item.class, item.status, item.provisioner, msText(item.provisionMs), outputsText(item.outputs)]),
+        environment.resources.map((item) => [item.key, item.workload, item.type, item.class, item.status, item.provisioner, durationText(item.provisionMs), outputsText(item.outputs)]),
       );
       for (const item of environment.resources.filter((resource) => resource.error)) out.line(`${item.key}: ${item.error}`);
     });
@@ -379,7 +382,7 @@ async function finish(current: Session, deployment: Deployment): Promise<void> {
   if (deployment.status === 'succeeded') {
     if (out.json) return;
     const url = await urlOf(current.client, deployment);
-    return out.line(`${title(deployment)} succeeded in ${msText(deployment.timeToReadyMs) ?? '?'}${url ? `: ${url}` : ''}`);
+    return out.line(`${title(deployment)} succeeded in ${durationText(deployment.timeToReadyMs) ?? '?'}${url ? `: ${url}` : ''}`);
   }
   const summary =
     deployment.status === 'rejected'
@@ -511,12 +514,6 @@ function repoOf(text: string): string {
   throw new UsageError(`"${text}" is not a repository`, lines);
 }
 
-function limitOf(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500.');
-  return number;
-}
-
 function hoursOf(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0 || number > 24 * 90) throw new InvalidArgumentError('must be a number of hours above 0, at most 2160 (90 days).');
@@ -560,7 +557,7 @@ function printDeployment(out: Output, deployment: Deployment): void {
     [deployment.status === 'rejected' ? 'rejected by' : 'approved by', deployment.approvedBy],
     ['started', deployment.startedAt && timeOf(deployment.startedAt)],
     ['finished', deployment.finishedAt && timeOf(deployment.finishedAt)],
-    ['time to ready', msText(deployment.timeToReadyMs)],
+    ['time to ready', durationText(deployment.timeToReadyMs)],
     ['error', deployment.error],
   ];
   const shown = fields.filter((field): field is [string, string] => typeof field[1] === 'string' && field[1] !== '');
@@ -576,7 +573,7 @@ function printDeployment(out: Output, deployment: Deployment): void {
   if (resources.length === 0) return;
   out.line('resources:');
   for (const [name, resource] of resources) {
-    out.line(`  ${name}: ${resource.type} (class ${resource.class}), provisioner ${resource.provisioner}${typeof resource.provisionMs === 'number' ? `, ${msText(resource.provisionMs)}` : ''}`);
+    out.line(`  ${name}: ${resource.type} (class ${resource.class}), provisioner ${resource.provisioner}${typeof resource.provisionMs === 'number' ? `, ${durationText(resource.provisionMs)}` : ''}`);
     for (const [output, value] of Object.entries(resource.outputs)) out.line(`    ${output}: ${valueText(value)}`);
   }
 }
@@ -600,41 +597,3 @@ function shortRef(ref: string): string {
   return ref.replace(/^user:default\//, '');
 }
 
-/** An ISO time without its milliseconds. */
-function timeOf(iso: string): string {
-  return iso.replace(/\.\d+Z$/, 'Z');
-}
-
-/** `850 ms`, `3.2 s`, `4 min 5 s`. */
-function msText(ms: number | null | undefined): string | undefined {
-  if (ms === null || ms === undefined) return undefined;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** The first line, at most 50 characters: the table stays one line per deployment. */
-function shorten(text: string | null): string | undefined {
-  const line = text?.split('\n')[0];
-  return line && line.length > 50 ? `${line.slice(0, 49).trimEnd()}…` : line;
-}
-
-/** An answer of the server, checked: one the CLI cannot read is an error (exit 1), not a crash. */
-function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new CliError('The server sent an answer the CLI cannot read', 1, z.prettifyError(result.error).split('\n'), { code: 'cli.bad_answer' });
-}
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,12 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { parsePipelineFile } from '../../pipelines/pipeline-file.js';
-import { type ApiClient, connect } from '../api-client.js';
+import { type ApiClient, checked, connect } from '../api-client.js';
+import { wholeNumber } from '../arguments.js';
 import { resolveToken } from '../credentials.js';
 import { CliError, type CliIo, ExitCode, type Output, UsageError, createOutput, globalOptions } from '../output.js';
-import { sseMessages } from '../sse.js';
+import { jsonOf, sseMessages } from '../sse.js';
+import { durationText, shorten, timeOf } from '../text.js';
 
 const API = '/api/pipelines';
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -42,7 +45,7 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
     .description("list a repository's runs, newest first: #, STATUS, BRANCH, COMMIT, EVENT, STARTED, DURATION, ERROR")
     .argument('<repo>', 'the repository, namespace/name')
     .option('--branch <branch>', "only this branch's runs")
-    .option('--limit <n>', 'at most N runs, 1 to 200 (default 50)', limitOf)
+    .option('--limit <n>', 'at most N runs, 1 to 200 (default 50)', wholeNumber({ max: 200 }))
     .addHelpText('after', '\nExamples:\n  paved pipeline runs team-a/cart\n  paved pipeline runs team-a/cart --branch main --limit 5 --json')
     .action(async (repoText: string, options: { branch?: string; limit?: number }, command: Command) => {
       const repo = repoOf(repoText);
@@ -52,7 +55,7 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
       if (items.length === 0) return out.note(`No pipeline runs in ${repo.ref}${options.branch ? ` on ${options.branch}` : ''}.`);
       out.table(
         ['#', 'STATUS', 'BRANCH', 'COMMIT', 'EVENT', 'STARTED', 'DURATION', 'ERROR'],
-        items.map((run) => [run.number, run.status, run.branch, run.commit.slice(0, 12), run.event, run.startedAt?.replace(/\.\d+Z$/, 'Z'), durationOf(run), shorten(run.error)]),
+        items.map((run) => [run.number, run.status, run.branch, run.commit.slice(0, 12), run.event, run.startedAt ? timeOf(run.startedAt) : undefined, durationOf(run), shorten(run.error)]),
       );
     });
 
@@ -203,12 +206,6 @@ function runRefOf(text: string): { id: string } | { repo: Repo; number: number }
   return { id: text };
 }
 
-function limitOf(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 200) throw new InvalidArgumentError('must be a whole number from 1 to 200.');
-  return number;
-}
-
 async function readText(io: CliIo, file: string): Promise<string> {
   if (file === '-') return io.readStdin();
   try {
@@ -223,36 +220,8 @@ function lineText(line: LogLine): string {
   return line.stepId ? `[${line.stepId.replace(/^job:/, '')}] ${line.message}` : line.message;
 }
 
-/** From start to end, or to now for a run still going: `3.2 s`, `4 min 5 s`. */
+/** From start to end, or to now for a run still going: `0.9 s`, `3.2 s`, `4 min 5 s` (seconds even under one). */
 function durationOf(run: Run): string | undefined {
   if (!run.startedAt) return undefined;
-  const ms = Date.parse(run.finishedAt ?? new Date().toISOString()) - Date.parse(run.startedAt);
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** The first line, at most 50 characters: the table stays one line per run. */
-function shorten(text: string | null): string | undefined {
-  const line = text?.split('\n')[0];
-  return line && line.length > 50 ? `${line.slice(0, 49).trimEnd()}…` : line;
-}
-
-/** An answer of the server, checked: one the CLI cannot read is an error (exit 1), not a crash. */
-function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new CliError('The server sent an answer the CLI cannot read', 1, z.prettifyError(result.error).split('\n'), { code: 'cli.bad_answer' });
-}
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return durationText(Date.parse(run.finishedAt ?? new Date().toISOString()) - Date.parse(run.startedAt), 's');
 }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Entity } from '@backstage/catalog-model';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { EntitiesPage } from '../../catalog/entity-service.js';
@@ -9,6 +8,7 @@ import { readDirectoryContents, writeFiles } from '../directory-contents.js';
 import { followEvents, logBodySchema } from '../event-stream.js';
 import { CliError, type CliIo, type Output, UsageError, createOutput, globalOptions } from '../output.js';
 import { type ValueOptions, locateProblems, readValues, readYamlFile, templateLocator, withValueOptions } from '../template-values.js';
+import { refOf, shorten } from '../text.js';
 
 const SCAFFOLDER = '/api/scaffolder/v2';
 const PARAMETERS_INVALID = 'scaffolder.parameters_invalid';
@@ -57,7 +57,7 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
       if (items.length === 0) return out.note('No templates in the catalog.');
       out.table(
         ['REF', 'TITLE', 'TYPE', 'OWNER', 'DESCRIPTION'],
-        items.map((entity) => [refOf(entity), entity.metadata?.title, stringField(entity.spec?.type), stringField(entity.spec?.owner), shorten(entity.metadata?.description)]),
+        items.map((entity) => [refOf(entity, 'template'), entity.metadata?.title, stringField(entity.spec?.type), stringField(entity.spec?.owner), summaryOf(entity.metadata?.description)]),
       );
     });
 
@@ -161,17 +161,11 @@ async function templateRefOf(value: string): Promise<string> {
   return stringifyEntityRef({ ...ref, kind: 'template' });
 }
 
-function refOf(entity: Partial<Entity>): string {
-  return `${entity.kind ?? 'template'}:${entity.metadata?.namespace ?? 'default'}/${entity.metadata?.name ?? '?'}`.toLowerCase();
-}
-
 function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
 /** The first sentence, at most 60 characters: the table stays one line per template. */
-function shorten(text: string | undefined): string | undefined {
-  if (!text) return undefined;
-  const sentence = text.replace(/\s+/g, ' ').trim().split(/(?<=\.)\s/)[0]!;
-  return sentence.length > 60 ? `${sentence.slice(0, 59).trimEnd()}…` : sentence;
+function summaryOf(text: string | undefined): string | undefined {
+  return text ? shorten(text.replace(/\s+/g, ' ').trim().split(/(?<=\.)\s/)[0]!, 60) : undefined;
 }

@@ -1,6 +1,7 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { AccessToken } from '../../access/access-service.js';
 import { connect } from '../api-client.js';
+import { wholeNumber } from '../arguments.js';
 import { type CliIo, UsageError, createOutput, globalOptions } from '../output.js';
 
 /** `paved token create|list|revoke`: API tokens under `/api/access/tokens`. */
@@ -12,7 +13,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .description('create an API token; its secret is printed once, on stdout')
     .argument('<name>', 'what the token is for, e.g. "ci" or "laptop"')
     .option('--user <ref>', 'the user it acts as (administrators only; default: you), e.g. jane or user:default/jane')
-    .option('--expires-in-days <days>', 'expire after this many days (default: never)', positiveInteger)
+    .option('--expires-in-days <days>', 'expire after this many days (default: never)', wholeNumber({ unit: 'days' }))
     .addHelpText('after', '\nExamples:\n  paved token create laptop --expires-in-days 90\n  TOKEN=$(paved token create ci --user user:default/ci-bot)')
     .action(async (name: string, options: { user?: string; expiresInDays?: number }, command: Command) => {
       const globals = globalOptions(command);
@@ -81,10 +82,4 @@ async function userRefOf(value: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`"${value}" is not a user ref: ${(error as Error).message}`, ['Write it as jane or user:default/jane.']);
   }
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('must be a whole number of days, 1 or more.');
-  return number;
 }
