@@ -225,6 +225,22 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     expect(logs.some((text: string) => text.includes('exited with code 3; restarting'))).toBe(true);
   });
 
+  it('shares a resource with an id between the workloads of an environment', async () => {
+    await paved.call('POST', '/api/delivery/environments', { token: ada, body: { name: 'shared', type: 'development' } });
+    const sharedDatabase = { variables: '      DATABASE_URL: ${resources.db.url}\n', resources: 'resources:\n  db:\n    type: postgres\n    id: orders-db\n' };
+    await push({ 'server.js': workloadServer(), 'score.yaml': score('8', sharedDatabase) });
+    const worker = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work, name: 'worker' });
+    await worker.push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '1', name: 'worker', ...sharedDatabase }) });
+    const shop = await finished((await deploy('shared')).body.id);
+    const other = await finished((await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/worker', environment: 'shared' } })).body.id);
+    expect([shop.status, other.status]).toEqual(['succeeded', 'succeeded']);
+    expect(shop.resources.db.key).toBe('shared.postgres.default.orders-db');
+    expect(other.resources.db).toMatchObject({ key: shop.resources.db.key, outputs: shop.resources.db.outputs });
+    const resources = (await paved.call('GET', '/api/delivery/environments/shared')).body.resources;
+    expect(resources).toHaveLength(1);
+    expect(JSON.parse((await viaRouter(port, 'worker.shared.localhost')).body).database).toBe(true);
+  });
+
   it('removes an environment with what it provisioned', async () => {
     await paved.call('POST', '/api/delivery/environments', { token: bob, body: { name: 'qa-bob', type: 'development' } });
     await push({ 'server.js': workloadServer(), 'score.yaml': score('7') });

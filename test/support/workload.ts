@@ -35,11 +35,11 @@ for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.clos
 `;
 }
 
-/** The `shop` workload's score.yaml: `server.js` on port 8080 with a readiness probe, plus extra variables and resources (YAML lines). */
-export function workloadScore(options: { version: string; variables?: string; resources?: string }): string {
+/** A workload's score.yaml (`shop` unless named): `server.js` on port 8080 with a readiness probe, plus extra variables and resources (YAML lines). */
+export function workloadScore(options: { version: string; name?: string; variables?: string; resources?: string }): string {
   return `apiVersion: score.dev/v1b1
 metadata:
-  name: shop
+  name: ${options.name ?? 'shop'}
 containers:
   web:
     image: .
