@@ -102,6 +102,11 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     await client.end();
     expect(owner.rows).toEqual([{ owner: username }]);
 
+    // What the workload prints is readable by anyone signed in: its password is masked there.
+    const output = (await paved.call('GET', '/api/delivery/environments/dev/workloads/shop/logs', { token: eve })).body.items.map((line: { text: string }) => line.text);
+    expect(output).toContain('database: ***');
+    expect(output.join('\n')).not.toMatch(/postgres:\/\//);
+
     const environment = (await paved.call('GET', '/api/delivery/environments/dev')).body;
     expect(environment.workloads).toEqual([expect.objectContaining({ workload: 'shop', instance: expect.objectContaining({ health: 'ready' }), timeToProvisionMs: expect.any(Number) })]);
     expect(JSON.stringify(environment)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);

@@ -9,7 +9,7 @@ import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { Executor } from './local-executor.js';
 import { conditionHolds } from '../expressions/condition.js';
-import { createMasker } from './masker.js';
+import { createMasker } from '../secrets/index.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
 
 const run = promisify(execFile);

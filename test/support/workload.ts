@@ -29,6 +29,8 @@ const server = http.createServer((request, response) => {
     token: process.env.PAVED_ADMIN_TOKEN ?? null,
   }));
 });
+// Careless, as services are: it prints its connection string, password and all.
+if (process.env.DATABASE_URL) console.log('database: ' + process.env.DATABASE_URL);
 setTimeout(() => server.listen(port, () => console.log('shop ' + process.env.VERSION + ' listening on ' + port)), ${options.delayMs ?? 0});
 ${options.crashAfterMs ? `setTimeout(() => process.exit(3), ${options.crashAfterMs});` : ''}
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

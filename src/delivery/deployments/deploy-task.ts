@@ -202,6 +202,7 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
       commit: row.commit,
       extraHosts: routes.filter((host) => host !== `${row.workload}.${row.environment}.localhost`),
       manifests: Object.values(provisioned).flatMap((resource) => resource.manifests),
+      secretValues: Object.values(provisioned).flatMap((resource) => resource.secretOutputs.map((name) => String(resource.outputs[name]))),
       log: (message, level) => context.log(message, level),
       ...(context.signal ? { signal: context.signal } : {}),
     },

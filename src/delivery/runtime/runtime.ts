@@ -13,6 +13,8 @@ export interface ReleaseRequest {
   /** Provisioner manifests (kubernetes) and route hosts (local) the resources asked for. */
   extraHosts: string[];
   manifests: object[];
+  /** The secret values the workload gets (its resources' passwords and URLs), to mask in what it prints. */
+  secretValues: string[];
   log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
   signal?: AbortSignal;
 }

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { InvalidInputError } from '../../../errors.js';
+import { createMasker } from '../../../secrets/index.js';
 import type { ScoreContainer } from '../../score/score-workload.js';
 import type { InstanceHealth, InstanceStatus, ReleaseRequest, Runtime } from '../runtime.js';
 import { probeOnce } from './probe.js';
@@ -88,6 +89,9 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
         PAVED_ENVIRONMENT: request.environment,
         PAVED_FILES_DIR: path.join(instanceDir, 'files'),
       };
+      // What a process prints is shown to anyone who may read the environment: its secret values are masked.
+      const secretVariables = containers.flatMap(([name, container]) => (request.resolved.secretVariables[name] ?? []).map((variable) => container.variables?.[variable] ?? ''));
+      const mask = createMasker([...request.secretValues, ...secretVariables]);
       const processes: SupervisedProcess[] = [];
       for (const [name, container] of containers) {
         writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
@@ -101,7 +105,7 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
           ...Object.fromEntries(named.map(([portName, port]) => [`PAVED_PORT_${portName.toUpperCase().replaceAll('-', '_')}`, String(port)])),
         };
         const command = [...(container.command ?? []), ...(container.args ?? [])];
-        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`), backoffStartMs: deps.restartBackoffMs }));
+        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`), backoffStartMs: deps.restartBackoffMs, mask }));
       }
       const instance: Instance = {
         id: instanceId,

@@ -20,6 +20,8 @@ export interface ProcessSpec {
   logFile: string;
   /** The first restart's delay; each next one doubles it, up to a minute. */
   backoffStartMs: number;
+  /** Hides the workload's secrets (its resources' passwords) in what it prints. */
+  mask(text: string): string;
 }
 
 const TAIL_LINES = 1_000;
@@ -119,7 +121,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   }
 
   private record(stream: OutputLine['stream'], text: string): void {
-    const line = { at: new Date().toISOString(), stream, text };
+    const line = { at: new Date().toISOString(), stream, text: this.spec.mask(text) };
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
     this.logStream.write(`${line.at} ${stream} ${text}\n`);
