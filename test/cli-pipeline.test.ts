@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { type TestPaved, startTestPaved } from './support/test-paved.js';
-import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
+import { runPaved } from './support/run-cli.js';
 import { until } from './support/until.js';
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };

@@ -7,7 +7,7 @@ import { loadMasterKey } from '../src/secrets/master-key.js';
 import { createSecretsService } from '../src/secrets/secrets-service.js';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { type TestPaved, startTestPaved } from './support/test-paved.js';
-import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
+import { type CliRun as Run, runPaved } from './support/run-cli.js';
 
 
 

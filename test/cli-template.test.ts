@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, FIXTURES_DIR, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
-import { REPO_ROOT, type CliRun as Run, runPaved } from './support/run-cli.js';
+import { runPaved } from './support/run-cli.js';
 
 const BACKSTAGE_EXAMPLE_TEMPLATE = path.join(FIXTURES_DIR, 'backstage/backstage/packages/create-app/templates/default-app/examples/template');
 

@@ -12,7 +12,8 @@ import { DEPLOY_TASK_KIND } from './deployments/deploy-task.js';
 import { type Deployment, type DeploymentRow, currentDeployment, toDeployment } from './deployments/deployment-records.js';
 import type { BuildStore } from './deployments/build-store.js';
 import { type EnvironmentService } from './environments/environment-service.js';
-import type { InstanceStatus, Runtime } from './runtime/runtime.js';
+import { createDeliveryViews } from './delivery-views.js';
+import type { Runtime } from './runtime/runtime.js';
 import { parseScore } from './score/parse-score.js';
 
 export interface DeliveryServiceDeps {
@@ -36,30 +37,6 @@ export interface DeployRequest {
   ref?: string;
   /** Where the workload's Score file is in the repository. */
   scorePath?: string;
-}
-
-/** One workload in one environment: what should run, and how it is doing. */
-export interface WorkloadState {
-  environment: string;
-  workload: string;
-  deployment: Deployment;
-  instance: InstanceStatus | undefined;
-  /** The workload's first deployment here: from the request to every resource ready and the workload healthy. */
-  timeToProvisionMs: number | null;
-}
-
-/** A resource as anyone may see it: outputs that are secrets are shown as `[secret]`. */
-export interface ResourceSummary {
-  key: string;
-  workload: string;
-  type: string;
-  class: string;
-  provisioner: string;
-  status: string;
-  error: string | null;
-  outputs: Record<string, unknown>;
-  provisionMs: number | null;
-  createdAt: string;
 }
 
 const SCORE_PATH = 'score.yaml';
@@ -176,6 +153,8 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
   }
 
   return {
+    ...createDeliveryViews({ db, runtimes: deps.runtimes, unseal: deps.unseal }),
+
     /** Deploys a revision of a repository (API, CLI). */
     async deploy(principal: Principal, request: DeployRequest): Promise<Deployment> {
       await deps.environments.get(request.environment);
@@ -280,73 +259,6 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     },
 
     getDeployment,
-
-    async listDeployments(query: { workload?: string; environment?: string; componentRef?: string; status?: string; limit: number }): Promise<Deployment[]> {
-      let select = db.selectFrom('delivery_deployments').selectAll();
-      if (query.workload) select = select.where('workload', '=', query.workload);
-      if (query.environment) select = select.where('environment', '=', query.environment);
-      if (query.componentRef) select = select.where('component_ref', '=', query.componentRef);
-      if (query.status) select = select.where('status', '=', query.status as DeploymentRow['status']);
-      const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
-      return rows.map(toDeployment);
-    },
-
-    /** What runs where: every workload's desired deployment, with the runtime's view of it. */
-    async workloads(filter: { environment?: string; componentRef?: string } = {}): Promise<WorkloadState[]> {
-      let select = db.selectFrom('delivery_workloads as w').innerJoin('delivery_deployments as d', 'd.id', 'w.deployment_id').selectAll('d');
-      if (filter.environment) select = select.where('w.environment', '=', filter.environment);
-      if (filter.componentRef) select = select.where('d.component_ref', '=', filter.componentRef);
-      const rows = await select.orderBy('w.environment').orderBy('w.workload').execute();
-      const statuses = [...deps.runtimes.local.status(), ...deps.runtimes.kubernetes.status()];
-      const firsts = await db
-        .selectFrom('delivery_deployments')
-        .selectAll()
-        .where('status', '=', 'succeeded')
-        .where('number', '=', (eb) =>
-          eb
-            .selectFrom('delivery_deployments as earlier')
-            .select((inner) => inner.fn.min('earlier.number').as('first'))
-            .whereRef('earlier.workload', '=', 'delivery_deployments.workload')
-            .whereRef('earlier.environment', '=', 'delivery_deployments.environment')
-            .where('earlier.status', '=', 'succeeded'),
-        )
-        .$if(filter.environment !== undefined, (query) => query.where('environment', '=', filter.environment!))
-        .execute();
-      return rows.map((row) => ({
-        environment: row.environment,
-        workload: row.workload,
-        deployment: toDeployment(row),
-        instance: statuses.find((status) => status.environment === row.environment && status.workload === row.workload),
-        timeToProvisionMs: toDeployment(firsts.find((first) => first.environment === row.environment && first.workload === row.workload) ?? row).timeToReadyMs,
-      }));
-    },
-
-    async resources(environment: string): Promise<ResourceSummary[]> {
-      const rows = await db.selectFrom('delivery_resources').selectAll().where('environment', '=', environment).orderBy('created_at').execute();
-      return rows.map((row) => {
-        const secret = new Set(JSON.parse(row.secret_outputs) as string[]);
-        const outputs = row.outputs_sealed ? (JSON.parse(deps.unseal(row.outputs_sealed, `${row.id}/outputs`)) as Record<string, unknown>) : {};
-        return {
-          key: row.key,
-          workload: row.workload,
-          type: row.type,
-          class: row.class,
-          provisioner: row.provisioner,
-          status: row.status,
-          error: row.error,
-          outputs: Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, secret.has(name) ? '[secret]' : value])),
-          provisionMs: row.provision_ms === null ? null : Number(row.provision_ms),
-          createdAt: row.created_at,
-        };
-      });
-    },
-
-    async events(query: { since?: string; limit: number }) {
-      let select = db.selectFrom('delivery_events').selectAll();
-      if (query.since) select = select.where('at', '>=', query.since);
-      const rows = await select.orderBy('at').orderBy('id').limit(query.limit).execute();
-      return rows.map((row) => ({ id: row.id, at: row.at, type: row.type, environment: row.environment, workload: row.workload, deploymentId: row.deployment_id, commit: row.commit, detail: JSON.parse(row.detail) as unknown }));
-    },
 
     /** Checks a score.yaml without deploying it. */
     validateScore(text: string) {

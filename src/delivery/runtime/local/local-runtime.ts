@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { InvalidInputError } from '../../../errors.js';
 import { createMasker } from '../../../secrets/index.js';
 import type { ScoreContainer } from '../../score/score-workload.js';
-import type { InstanceHealth, InstanceStatus, ReleaseRequest, Runtime } from '../runtime.js';
+import type { InstanceHealth, InstanceStatus, Runtime } from '../runtime.js';
 import { probeOnce } from './probe.js';
 import type { Backend, HostRouter } from './router.js';
 import { type OutputLine, SupervisedProcess, killGroup } from './supervised-process.js';
