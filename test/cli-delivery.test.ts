@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { type CliRun, runPaved } from './support/run-cli.js';
 import { ADMIN_TOKEN, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { until } from './support/until.js';
 import { cloneNewRepository, workloadScore, workloadServer } from './support/workload.js';
 
 describe('paved deploy, deployment, env and workload, against a Paved delivering to its local runtime', () => {
@@ -171,6 +172,17 @@ describe('paved deploy, deployment, env and workload, against a Paved delivering
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('[delivery.workload_not_running]');
   }, 30_000);
+
+  it('takes a workload out of an environment', async () => {
+    const removed = await run(['workload', 'remove', 'shop', '--env', 'prod']);
+    expect(removed.code).toBe(0);
+    const taskId = /^Removing shop from prod: task (\S+)\n$/.exec(removed.stdout)?.[1];
+    expect(taskId).toBeDefined();
+    await until(async () => (await paved.call('GET', `/api/tasks/${taskId}`)).body.status, (status) => status === 'succeeded', 30_000);
+    const prod = JSON.parse((await run(['env', 'show', 'prod', '--json'])).stdout);
+    expect(prod.workloads).toEqual([]);
+    expect((await run(['workload', 'remove', 'shop', '--env', 'prod'])).stderr).toContain('[delivery.workload_not_deployed]');
+  });
 
   it('creates and deletes an environment on demand', async () => {
     const created = await run(['env', 'create', 'qa', '--type', 'development', '--ttl-hours', '2']);

@@ -14,7 +14,7 @@ import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
-import { cloneNewRepository, git, workloadScore, workloadServer } from './support/workload.js';
+import { cloneNewRepository, git, removeEverything, workloadScore, workloadServer } from './support/workload.js';
 
 /** A resource of the platform team's own type, and the variable the workload reads it from. */
 const REGION_SETTINGS = { variables: '      REGION: ${resources.settings.REGION}\n', resources: 'resources:\n  settings:\n    type: environment\n' };
@@ -94,6 +94,7 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   });
 
   afterAll(async () => {
+    if (paved) await removeEverything(paved);
     await paved?.close();
     fs.rmSync(work, { recursive: true, force: true });
   });

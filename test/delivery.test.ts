@@ -7,7 +7,7 @@ import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
-import { cloneNewRepository, workloadScore, workloadServer } from './support/workload.js';
+import { cloneNewRepository, removeEverything, workloadScore, workloadServer } from './support/workload.js';
 
 const RESOURCE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** A postgres and a redis resource, and the variables the workload reads them from. */
@@ -61,11 +61,10 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
 
   afterAll(async () => {
     if (paved) {
-      const environments = (await paved.call('GET', '/api/delivery/environments')).body.items as { name: string }[];
-      // Removing the ad hoc environments deprovisions their databases and Redis users.
-      for (const environment of environments.filter((item) => !['dev', 'staging', 'prod'].includes(item.name))) await paved.call('DELETE', `/api/delivery/environments/${environment.name}`);
+      await removeEverything(paved);
       await paved.close();
     }
+    fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('has the configured environments, in promotion order, with their rules', async () => {
@@ -244,6 +243,25 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     const resources = (await paved.call('GET', '/api/delivery/environments/shared')).body.resources;
     expect(resources).toHaveLength(1);
     expect(JSON.parse((await viaRouter(port, 'worker.shared.localhost')).body).database).toBe(true);
+  });
+
+  it('takes a workload out of an environment, with its own resources', async () => {
+    const username = (await paved.call('GET', '/api/delivery/environments/staging')).body.resources.find((resource: { type: string }) => resource.type === 'postgres').outputs.username;
+    expect((await paved.call('DELETE', '/api/delivery/environments/staging/workloads/shop', { token: eve })).status).toBe(403);
+    const removal = await paved.call('DELETE', '/api/delivery/environments/staging/workloads/shop', { token: ada });
+    expect(removal.status).toBe(202);
+    const task = await until(async () => (await paved.call('GET', `/api/tasks/${removal.body.taskId}`, { token: ada })).body, (body) => ['succeeded', 'failed'].includes(body.status), 30_000);
+    expect(task.status).toBe('succeeded');
+    expect((await viaRouter(port, 'shop.staging.localhost')).status).toBe(404);
+    expect((await paved.call('GET', '/api/delivery/workloads?environment=staging')).body.items).toEqual([]);
+    expect((await paved.call('GET', '/api/delivery/environments/staging')).body.resources).toEqual([]);
+    const client = new pg.Client({ connectionString: RESOURCE_POSTGRES });
+    await client.connect();
+    const left = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [username]);
+    await client.end();
+    expect(left.rows).toEqual([]);
+    // The history stays.
+    expect((await paved.call('GET', '/api/delivery/deployments?environment=staging')).body.items.length).toBeGreaterThan(0);
   });
 
   it('removes an environment with what it provisioned', async () => {

@@ -11,7 +11,7 @@ import type { TaskEngine } from '../tasks/task-engine.js';
 import { DEPLOY_TASK_KIND } from './deployments/deploy-task.js';
 import { type Deployment, type DeploymentRow, currentDeployment, toDeployment } from './deployments/deployment-records.js';
 import type { BuildStore } from './deployments/build-store.js';
-import { type EnvironmentService } from './environments/environment-service.js';
+import { type EnvironmentService, REMOVE_WORKLOAD_TASK_KIND } from './environments/environment-service.js';
 import { createDeliveryViews } from './delivery-views.js';
 import type { Runtime } from './runtime/runtime.js';
 import { parseScore } from './score/parse-score.js';
@@ -236,6 +236,17 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       await recordAuditEvents(db, [{ actor: principal.userRef, action: `delivery.${decision}`, target: `deployment:${deployment.environment}/${deployment.workload}`, details: { deploymentId } }]);
       if (decision === 'approve') await deps.tasks.enqueue(DEPLOY_TASK_KIND, { deploymentId }, { createdBy: deployment.createdBy, id: deploymentId });
       return getDeployment(deploymentId);
+    },
+
+    /** Takes a workload out of an environment: it stops, and the resources that are its own are deprovisioned (a task). */
+    async removeWorkload(principal: Principal, environment: string, workload: string): Promise<{ taskId: string }> {
+      const serving = await currentDeployment(db, environment, workload);
+      if (!serving) throw new NotFoundError('delivery.workload_not_deployed', `${workload} is not deployed in ${environment}`);
+      const { owners } = await ownersOfRepository(serving.repository);
+      authorize(principal, 'delivery.deploy', { ref: `${environment}/${serving.repository}`, ownerRefs: owners });
+      await recordAuditEvents(db, [{ actor: principal.userRef, action: 'delivery.workload.remove', target: `deployment:${environment}/${workload}` }]);
+      const task = await deps.tasks.enqueue(REMOVE_WORKLOAD_TASK_KIND, { environment, workload }, { createdBy: principal.userRef });
+      return { taskId: task.id };
     },
 
     /** Stops a deployment that has not finished; what served before keeps serving. */

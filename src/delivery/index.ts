@@ -16,7 +16,7 @@ import { createBuildStore } from './deployments/build-store.js';
 import { type DeployTaskDeps, deployTaskDefinition } from './deployments/deploy-task.js';
 import { createReconciler } from './reconcile.js';
 import { createEnvironmentService } from './environments/environment-service.js';
-import { removeEnvironmentTaskDefinition } from './environments/remove-environment-task.js';
+import { removalTaskDefinitions } from './environments/removal-tasks.js';
 import { createDirectoryDriver } from './provisioning/drivers/directory-driver.js';
 import type { ResourceDriver } from './provisioning/drivers/driver.js';
 import { createPortDriver } from './provisioning/drivers/port-driver.js';
@@ -98,7 +98,7 @@ export function createDelivery(deps: {
 
   return {
     router,
-    taskDefinitions: [deployTaskDefinition(deployDeps), removeEnvironmentTaskDefinition({ db: deps.db, provisioning, runtimes })],
+    taskDefinitions: [deployTaskDefinition(deployDeps), ...removalTaskDefinitions({ db: deps.db, provisioning, runtimes })],
     attach(tasks) {
       engine = tasks;
       const service = createDeliveryService({

@@ -68,6 +68,15 @@ export function deliveryRoutes(deps: { delivery: DeliveryService; environments: 
       },
     );
 
+    app.delete(
+      '/environments/:environment/workloads/:workload',
+      { schema: { summary: "Take a workload out of an environment: stop it, deprovision its own resources (a task)", params: environmentParams.extend({ workload: z.string() }) } },
+      async (request, reply) => {
+        reply.code(202);
+        return delivery.removeWorkload(principalOf(request), request.params.environment, request.params.workload);
+      },
+    );
+
     app.get(
       '/deployments',
       {

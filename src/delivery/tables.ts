@@ -87,7 +87,7 @@ export interface DeliveryWorkloadsTable {
 export interface DeliveryEventsTable {
   id: string;
   at: string;
-  type: 'deployment.started' | 'deployment.succeeded' | 'deployment.failed' | 'deployment.rolled_back' | 'environment.created' | 'environment.deleted';
+  type: 'deployment.started' | 'deployment.succeeded' | 'deployment.failed' | 'deployment.rolled_back' | 'environment.created' | 'environment.deleted' | 'workload.removed';
   environment: string;
   workload: string | null;
   deployment_id: string | null;

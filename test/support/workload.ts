@@ -81,3 +81,26 @@ export async function cloneNewRepository(paved: TestPaved, options: { token: str
     },
   };
 }
+
+/**
+ * Deprovisions everything a test made on the shared PostgreSQL and Redis servers: its workloads
+ * in the long-lived environments, and the other environments whole. Waits for the removals.
+ */
+export async function removeEverything(paved: TestPaved): Promise<void> {
+  const environments = (await paved.call('GET', '/api/delivery/environments')).body.items as { name: string; longLived: boolean; status: string }[];
+  const tasks: string[] = [];
+  for (const environment of environments) {
+    if (environment.longLived) {
+      const workloads = (await paved.call('GET', `/api/delivery/workloads?environment=${environment.name}`)).body.items as { workload: string }[];
+      for (const { workload } of workloads) tasks.push((await paved.call('DELETE', `/api/delivery/environments/${environment.name}/workloads/${workload}`)).body.taskId);
+    } else if (environment.status === 'active') {
+      tasks.push((await paved.call('DELETE', `/api/delivery/environments/${environment.name}`)).body.taskId);
+    }
+  }
+  const deadline = Date.now() + 30_000;
+  for (const id of tasks) {
+    while (Date.now() < deadline && !['succeeded', 'failed', 'cancelled'].includes((await paved.call('GET', `/api/tasks/${id}`)).body.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

@@ -304,7 +304,7 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
       out.line(`Removing environment ${name}: task ${taskId}`);
     });
 
-  const workload = program.command('workload').description("a running workload's output");
+  const workload = program.command('workload').description("a running workload's output; taking it out of an environment");
 
   workload
     .command('logs')
@@ -354,6 +354,20 @@ export function registerDeliveryCommands(program: Command, io: CliIo): void {
         out.debug(`the stream broke: ${(error as Error).message}`);
       }
       throw new CliError(`The server ended the output stream of ${name} in ${options.env}`, 1, ['Paved may have restarted; run the command again to carry on.'], { code: 'cli.stream_ended' });
+    });
+
+  workload
+    .command('remove')
+    .description('take a workload out of an environment: it stops, and the resources that are its own are deprovisioned (a task)')
+    .argument('<workload>', "the workload (its score.yaml's metadata.name)")
+    .requiredOption('-e, --env <environment>', 'the environment')
+    .addHelpText('after', '\nShared resources (those with an id) stay for the other workloads; the deployment history stays.\n\nExamples:\n  paved workload remove shop --env staging')
+    .action(async (name: string, options: { env: string }, command: Command) => {
+      const { out, client } = session(command);
+      const path = `${API}/environments/${encodeURIComponent(options.env)}/workloads/${encodeURIComponent(name)}`;
+      const { taskId } = checked(z.looseObject({ taskId: z.string() }), await client.request<unknown>('DELETE', path));
+      if (out.json) return out.data({ environment: options.env, workload: name, taskId });
+      out.line(`Removing ${name} from ${options.env}: task ${taskId}`);
     });
 }
 

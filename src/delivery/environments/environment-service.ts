@@ -12,6 +12,7 @@ import type { EnvironmentRef } from '../provisioning/provision-resources.js';
 import type { DeliveryEnvironmentsTable } from '../tables.js';
 
 export const REMOVE_ENVIRONMENT_TASK_KIND = 'delivery.environment.remove';
+export const REMOVE_WORKLOAD_TASK_KIND = 'delivery.workload.remove';
 
 export interface Environment {
   name: string;
