@@ -30,7 +30,10 @@ export interface LocalRuntime extends Runtime {
   reapOrphans(): void;
 }
 
+// Probes come often at first (a small service is up in ~100 ms), then settle to a slower pace.
+const FIRST_POLLS_MS = 20;
 const POLL_MS = 100;
+const FAST_POLLING_FOR_MS = 2_000;
 const DRAIN_MS = 10_000;
 // Only what a process needs to run; Paved's own environment (its tokens, its database URL) stays out.
 const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
@@ -265,7 +268,8 @@ async function waitUntilReady(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   let lastDetail = 'no probe answered yet';
   for (;;) {
     if (signal?.aborted) return 'the deploy was stopped';
@@ -283,7 +287,7 @@ async function waitUntilReady(
     if (!failing) return undefined;
     lastDetail = failing.detail;
     if (Date.now() > deadline) return `readiness probe failing for ${Math.round(timeoutMs / 1000)} s: ${lastDetail}`;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, Date.now() - started < FAST_POLLING_FOR_MS ? FIRST_POLLS_MS : POLL_MS));
   }
 }
 
