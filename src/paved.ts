@@ -25,6 +25,8 @@ import { type TaskEngine, createTaskEngine } from './tasks/task-engine.js';
 
 /** Where the demo organization's descriptors ship inside the package. */
 const DEMO_DIR = path.join(PACKAGE_ROOT, 'demo');
+/** The portal, as `npm install` builds it (web/ → dist/web). */
+const PORTAL_DIR = path.join(PACKAGE_ROOT, 'dist', 'web');
 /** Paved's own golden-path templates. */
 const GOLDEN_PATHS_DIR = path.join(PACKAGE_ROOT, 'golden-paths');
 
@@ -147,6 +149,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     bodyLimit: config.bodyLimit,
     metrics: createHttpMetrics(),
     hostRouter: delivery.router,
+    portalDir: PORTAL_DIR,
     mounts: [
       { prefix: '/api/catalog', routes: catalog.routes },
       { prefix: '/api/access', routes: access.routes },

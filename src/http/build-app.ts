@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccessService } from '../access/access-service.js';
 import { handleError, handleNotFound } from './error-handler.js';
+import { isPortalPath, registerPortal } from './portal.js';
 import { type HttpMetrics, registerMetrics } from './metrics.js';
 import './request-principal.js';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   mounts: MountedRoutes[];
   health(): Promise<HealthReport>;
   metrics: HttpMetrics;
+  /** Where the built portal is (dist/web); without a build, only the API is served. */
+  portalDir?: string;
   /** Sees every request first and may answer it (the delivery router: `<workload>.<environment>.localhost`). */
   hostRouter?: { handle(request: http.IncomingMessage, response: http.ServerResponse): boolean };
 }
@@ -49,7 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  const portal = deps.portalDir ? await registerPortal(app, deps.portalDir) : undefined;
+  app.setNotFoundHandler((request, reply) => (portal && isPortalPath(request) ? portal(request, reply) : handleNotFound(request, reply)));
   app.decorateRequest('principal', null);
 
   // Backstage's client sends `content-type: application/json` with an empty body on DELETE;

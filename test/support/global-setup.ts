@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * Builds the server once before the suite, so the tests that start `npm start`'s own entry point
- * (dist/src/main.js) run the code as shipped, not a stale build.
+ * Builds the server and the portal once before the suite, so the tests that start `npm start`'s
+ * own entry point (dist/src/main.js) or drive the portal run the code as shipped, not a stale build.
  */
 export default function buildOnce(): void {
   const root = path.resolve(import.meta.dirname, '../..');
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // The portal too: the browser tests drive the build that Paved serves.
+  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', path.join(root, 'web'), '--logLevel', 'warn'], { stdio: 'inherit' });
 }
