@@ -221,6 +221,34 @@ describe.each(DIALECTS)('pipelines on %s', (dialect) => {
     expect([400, 404]).toContain(climbing.status);
     expect(String(climbing.body)).not.toContain('SQLite format');
   });
+
+  it("lists every repository's runs newest first, filtered by repository, status and branch", async () => {
+    await push('listed-ok', { '.paved/pipeline.yaml': pipeline(`  on: { push: {} }\n  steps: [{ run: 'true' }]\n`) });
+    await push('listed-bad', { '.paved/pipeline.yaml': pipeline(`  on: { push: {} }\n  steps: [{ run: 'exit 1' }]\n`) });
+    const ok = await finished((await firstRun('listed-ok')).id);
+    const bad = await finished((await firstRun('listed-bad')).id);
+    const list = async (query: string) => {
+      const response = await paved.call('GET', `/api/pipelines/runs?${query}`);
+      expect(response.status).toBe(200);
+      return response.body.items as { id: string; repository: string; status: string; branch: string; createdAt: string }[];
+    };
+
+    const all = await list('limit=200');
+    expect(all.map((r) => r.id)).toEqual(expect.arrayContaining([ok.id, bad.id]));
+    expect(all.map((r) => r.createdAt)).toEqual([...all.map((r) => r.createdAt)].sort().reverse());
+    expect(await list('limit=1')).toHaveLength(1);
+
+    const failed = await list('status=failed&limit=200');
+    expect(failed.every((r) => r.status === 'failed')).toBe(true);
+    expect(failed.map((r) => r.id)).toContain(bad.id);
+    expect(failed.map((r) => r.id)).not.toContain(ok.id);
+
+    expect((await list('repository=team-a/listed-ok')).map((r) => r.id)).toEqual([ok.id]);
+    expect(await list('repository=team-a/listed-ok&status=failed')).toEqual([]);
+    expect(await list('repository=team-a/listed-ok&branch=main')).toHaveLength(1);
+    expect(await list('repository=team-a/listed-ok&branch=elsewhere')).toEqual([]);
+    expect((await paved.call('GET', '/api/pipelines/runs?repository=listed-ok')).status).toBe(400);
+  });
 });
 
 describe('pipeline schedules', () => {

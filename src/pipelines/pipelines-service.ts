@@ -212,6 +212,24 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
       return Promise.all(rows.map((row) => get(row.id)));
     },
 
+    /**
+     * Every repository's runs, newest first: what the portal's Runs page lists. A run's status is
+     * its task's, so filtering by status reads the task table in the same query (a run whose task
+     * is not queued yet counts as queued); it does not check that the repositories still exist.
+     */
+    async listAll(query: { repository?: string; status?: PipelineRun['status']; branch?: string; limit: number }): Promise<PipelineRun[]> {
+      let select = db.selectFrom('pipeline_runs as r').leftJoin('tasks as t', 't.id', 'r.id').select('r.id');
+      if (query.repository) {
+        const [namespace, name] = query.repository.split('/');
+        if (!namespace || !name) throw new InvalidInputError('pipelines.repository_invalid', `"${query.repository}" is not a repository; use <namespace>/<name>`, { path: 'repository' });
+        select = select.where('r.namespace', '=', namespace).where('r.name', '=', name);
+      }
+      if (query.branch) select = select.where('r.branch', '=', query.branch);
+      if (query.status) select = select.where((eb) => eb.fn.coalesce('t.status', eb.val('queued')), '=', query.status);
+      const rows = await select.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(query.limit).execute();
+      return Promise.all(rows.map((row) => get(row.id)));
+    },
+
     /** The latest run of each branch: what a repository's page (and its catalog entity) shows. */
     async latestByBranch(namespace: string, name: string): Promise<Record<string, PipelineRun>> {
       await git.get(namespace, name);

@@ -57,6 +57,25 @@ export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, 
       return { items: await pipelines.schedules(request.params.namespace, request.params.name) };
     });
 
+    app.get(
+      '/runs',
+      {
+        schema: {
+          summary: "Every repository's runs, newest first",
+          querystring: z.object({
+            repository: z.string().optional(),
+            status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+            branch: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+        },
+      },
+      async (request) => {
+        principalOf(request);
+        return { items: await pipelines.listAll(request.query) };
+      },
+    );
+
     app.get('/runs/:id', { schema: { summary: 'One run: status, jobs, steps, exit codes', params: idParams } }, async (request) => {
       principalOf(request);
       return pipelines.get(request.params.id);
