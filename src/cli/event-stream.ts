@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ApiClient } from './api-client.js';
 import { CliError, type Output } from './output.js';
-import { sseMessages } from './sse.js';
+import { readEventStream } from './sse.js';
 
 /** A log entry of a scaffolder task: what its events carry, and what a dry run's log holds. */
 export const logBodySchema = z.looseObject({ message: z.string(), stepId: z.string().optional(), status: z.string().optional() });
@@ -30,52 +30,29 @@ export async function followEvents(
 ): Promise<void> {
   const { path: eventsPath, id } = task;
   let lastId = 0;
-  let polling = false;
-  let retries = 0;
-  let brokenSince: number | undefined;
   // Events carry increasing ids; after a reconnection, anything already shown is skipped.
   const take = (event: RunEvent): boolean => {
     if (event.type === 'completion') return true;
     if (event.id > lastId) {
       lastId = event.id;
-      retries = 0;
       onEvent(event);
     }
     return false;
   };
+  const streamed = await readEventStream({
+    url: `${stream.baseUrl}${eventsPath}/eventstream`,
+    token: stream.token,
+    out,
+    unit: 'event',
+    lastEventId: () => lastId,
+    onMessage: ({ data }) => take(parseEvent(data)),
+    lost: () => new CliError(`Lost the connection to ${stream.baseUrl} while following task ${id}`, 1, ['The task goes on running on the server.'], { code: 'cli.unreachable', taskId: id }),
+  });
+  if (streamed) return;
   for (;;) {
-    if (polling) {
-      const events = z.array(eventSchema).parse(await client.request<unknown>('GET', `${eventsPath}/events`, { query: { after: lastId } }));
-      if (events.some(take)) return;
-      await sleep(500);
-      continue;
-    }
-    try {
-      out.debug(`GET ${stream.baseUrl}${eventsPath}/eventstream (Last-Event-ID ${lastId})`);
-      const response = await fetch(`${stream.baseUrl}${eventsPath}/eventstream`, {
-        headers: { authorization: `Bearer ${stream.token}`, accept: 'text/event-stream', ...(lastId > 0 ? { 'last-event-id': String(lastId) } : {}) },
-      });
-      if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        out.debug(`the event stream answered HTTP ${response.status}; polling instead`);
-        await response.body?.cancel();
-        polling = true;
-        continue;
-      }
-      brokenSince = undefined;
-      for await (const { data } of sseMessages(response.body)) {
-        if (take(parseEvent(data))) return;
-      }
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      out.debug(`the event stream broke: ${(error as Error).message}`);
-    }
-    // A server that is restarting gets half a minute to come back.
-    brokenSince ??= Date.now();
-    if (Date.now() - brokenSince > 30_000) {
-      throw new CliError(`Lost the connection to ${stream.baseUrl} while following task ${id}`, 1, ['The task goes on running on the server.'], { code: 'cli.unreachable', taskId: id });
-    }
-    out.note(`The event stream dropped; reconnecting after event ${lastId}…`);
-    await sleep(Math.min(250 * 2 ** retries++, 2_000));
+    const events = z.array(eventSchema).parse(await client.request<unknown>('GET', `${eventsPath}/events`, { query: { after: lastId } }));
+    if (events.some(take)) return;
+    await sleep(500);
   }
 }
 

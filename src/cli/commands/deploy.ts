@@ -5,7 +5,7 @@ import { type ApiClient, checked, connect } from '../api-client.js';
 import { wholeNumber } from '../arguments.js';
 import { resolveToken } from '../credentials.js';
 import { CliError, type CliIo, type Output, UsageError, createOutput, globalOptions } from '../output.js';
-import { jsonOf, sseMessages } from '../sse.js';
+import { jsonOf, readEventStream, sseMessages } from '../sse.js';
 import { durationText, shorten, timeOf } from '../text.js';
 
 const API = '/api/delivery';
@@ -431,43 +431,28 @@ async function follow(current: Session, deployment: Deployment): Promise<Deploym
     after = line.seq;
     if (!out.json) out.line(lineText(line));
   };
-  const url = `${client.baseUrl}${API}/deployments/${encodeURIComponent(deployment.id)}/events`;
-  let brokenSince: number | undefined;
-  let retries = 0;
-  for (;;) {
-    try {
-      out.debug(`GET ${url} (Last-Event-ID ${after})`);
-      const response = await fetch(url, { headers: { authorization: `Bearer ${current.token}`, accept: 'text/event-stream', ...(after > 0 ? { 'last-event-id': String(after) } : {}) } });
-      if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        out.debug(`the event stream answered HTTP ${response.status} ${response.headers.get('content-type') ?? ''}; polling instead`);
-        await response.body?.cancel();
-        break;
-      }
-      brokenSince = undefined;
-      for await (const message of sseMessages(response.body)) {
-        if (message.event === 'completion') {
-          // The lines of the last moments, should the stream have skipped any.
-          for (const line of await getLogs(client, deployment.id, after)) show(line);
-          return checked(deploymentSchema, jsonOf(message.data));
-        }
-        if (message.event === 'log') show(checked(logLineSchema, jsonOf(message.data)));
-        retries = 0;
-      }
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      out.debug(`the event stream broke: ${(error as Error).message}`);
-    }
-    // A server that is restarting gets half a minute to come back.
-    brokenSince ??= Date.now();
-    if (Date.now() - brokenSince > 30_000) {
-      throw new CliError(`Lost the connection to ${client.baseUrl} while following ${title(deployment, false)}`, 1, [`The deployment goes on on the server; \`paved deployment logs ${deployment.id} --follow\` picks it up again.`], {
+  let ended: Deployment | undefined;
+  const streamed = await readEventStream({
+    url: `${client.baseUrl}${API}/deployments/${encodeURIComponent(deployment.id)}/events`,
+    token: current.token,
+    out,
+    unit: 'line',
+    lastEventId: () => after,
+    onMessage: async (message) => {
+      if (message.event === 'completion') {
+        // The lines of the last moments, should the stream have skipped any.
+        for (const line of await getLogs(client, deployment.id, after)) show(line);
+        ended = checked(deploymentSchema, jsonOf(message.data));
+      } else if (message.event === 'log') show(checked(logLineSchema, jsonOf(message.data)));
+      return ended !== undefined;
+    },
+    lost: () =>
+      new CliError(`Lost the connection to ${client.baseUrl} while following ${title(deployment, false)}`, 1, [`The deployment goes on on the server; \`paved deployment logs ${deployment.id} --follow\` picks it up again.`], {
         code: 'cli.unreachable',
         deploymentId: deployment.id,
-      });
-    }
-    out.note(`The event stream dropped; reconnecting after line ${after}…`);
-    await sleep(Math.min(250 * 2 ** retries++, 2_000));
-  }
+      }),
+  });
+  if (streamed && ended) return ended;
   let waiting = false;
   for (;;) {
     // The status first: a deployment that had ended then has all its lines in the log read after it.

@@ -8,7 +8,7 @@ import { type ApiClient, checked, connect } from '../api-client.js';
 import { wholeNumber } from '../arguments.js';
 import { resolveToken } from '../credentials.js';
 import { CliError, type CliIo, ExitCode, type Output, UsageError, createOutput, globalOptions } from '../output.js';
-import { jsonOf, sseMessages } from '../sse.js';
+import { jsonOf, readEventStream } from '../sse.js';
 import { durationText, shorten, timeOf } from '../text.js';
 
 const API = '/api/pipelines';
@@ -143,36 +143,25 @@ async function follow(session: Session, run: Run): Promise<Run> {
     after = line.seq;
     if (!out.json) out.line(lineText(line));
   };
-  const url = `${client.baseUrl}${API}/runs/${encodeURIComponent(run.id)}/events`;
-  let brokenSince: number | undefined;
-  let retries = 0;
-  for (;;) {
-    try {
-      out.debug(`GET ${url} (Last-Event-ID ${after})`);
-      const response = await fetch(url, { headers: { authorization: `Bearer ${session.token}`, accept: 'text/event-stream', ...(after > 0 ? { 'last-event-id': String(after) } : {}) } });
-      if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        out.debug(`the event stream answered HTTP ${response.status}; polling instead`);
-        await response.body?.cancel();
-        break;
-      }
-      brokenSince = undefined;
-      for await (const message of sseMessages(response.body)) {
-        if (message.event === 'completion') return checked(runSchema, jsonOf(message.data));
-        if (message.event === 'log') show(checked(logLineSchema, jsonOf(message.data)));
-        retries = 0;
-      }
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      out.debug(`the event stream broke: ${(error as Error).message}`);
-    }
-    // A server that is restarting gets half a minute to come back.
-    brokenSince ??= Date.now();
-    if (Date.now() - brokenSince > 30_000) {
-      throw new CliError(`Lost the connection to ${client.baseUrl} while following run #${run.number}`, 1, [`The run goes on on the server; \`paved pipeline logs ${run.id} --follow\` picks it up again.`], { code: 'cli.unreachable', runId: run.id });
-    }
-    out.note(`The event stream dropped; reconnecting after line ${after}…`);
-    await sleep(Math.min(250 * 2 ** retries++, 2_000));
-  }
+  let ended: Run | undefined;
+  const streamed = await readEventStream({
+    url: `${client.baseUrl}${API}/runs/${encodeURIComponent(run.id)}/events`,
+    token: session.token,
+    out,
+    unit: 'line',
+    lastEventId: () => after,
+    onMessage: (message) => {
+      if (message.event === 'completion') ended = checked(runSchema, jsonOf(message.data));
+      else if (message.event === 'log') show(checked(logLineSchema, jsonOf(message.data)));
+      return ended !== undefined;
+    },
+    lost: () =>
+      new CliError(`Lost the connection to ${client.baseUrl} while following run #${run.number}`, 1, [`The run goes on on the server; \`paved pipeline logs ${run.id} --follow\` picks it up again.`], {
+        code: 'cli.unreachable',
+        runId: run.id,
+      }),
+  });
+  if (streamed && ended) return ended;
   for (;;) {
     // The status first: a run that had ended then has all its lines in the log read after it.
     const latest = await getRun(client, run.id);
