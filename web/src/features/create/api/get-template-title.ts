@@ -1,0 +1,15 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { api } from '../../../api/client.js';
+
+/** A template's title (or name), for a run's heading: `template:default/node-service` → "Node.js HTTP service". */
+export const getTemplateTitle = async (ref: string) => {
+  const match = /^(?:template:)?(?:([^/]+)\/)?(.+)$/.exec(ref);
+  const namespace = match?.[1] ?? 'default';
+  const name = match?.[2] ?? ref;
+  const entity = await api<{ metadata: { name: string; title?: string } }>(`/api/catalog/entities/by-name/template/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`).catch(() => ({ metadata: { name, title: undefined } }));
+  return entity.metadata.title ?? entity.metadata.name;
+};
+
+export const templateTitleQueryOptions = (ref: string) => queryOptions({ queryKey: ['create', 'template-title', ref], queryFn: () => getTemplateTitle(ref), staleTime: 5 * 60_000 });
+
+export const useTemplateTitle = (ref: string | undefined) => useQuery({ ...templateTitleQueryOptions(ref ?? ''), enabled: ref !== undefined });
