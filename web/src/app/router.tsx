@@ -4,6 +4,8 @@ import { HomePage } from '../features/home/home-page.js';
 import { Layout } from './layout.js';
 import { RequireSignIn } from '../features/auth/require-sign-in.js';
 import { NotFoundPage } from '../components/not-found-page.js';
+import { CatalogPage } from '../features/catalog/components/catalog-page.js';
+import { EntityPage } from '../features/entity/components/entity-page.js';
 
 /** Every page of the portal. Pages live in features/; this file only says where. */
 export const router = createBrowserRouter([
@@ -16,6 +18,8 @@ export const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <HomePage /> },
+      { path: 'catalog', element: <CatalogPage /> },
+      { path: 'catalog/:namespace/:kind/:name', element: <EntityPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,0 +1,35 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { api } from '../../../api/client.js';
+import type { RepositoryName } from './get-repository.js';
+
+/** A pipeline run as `/api/pipelines` shows it. */
+export interface PipelineRun {
+  id: string;
+  repository: string;
+  number: number;
+  branch: string;
+  commit: string;
+  event: 'push' | 'manual' | 'schedule';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  createdBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  failedJob: string | null;
+  jobs: { job: string; steps: { name: string; exitCode: number | null; durationMs: number; skipped?: string }[] }[];
+}
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+export const isFinished = (run: { status: string }) => FINISHED.has(run.status);
+
+/** `GET /api/pipelines/repositories/:ns/:name/runs`, newest first; polled while a run is unfinished. */
+export function pipelineRunsQueryOptions(repo: RepositoryName) {
+  return queryOptions({
+    queryKey: ['pipelines', repo.namespace, repo.name, 'runs'],
+    queryFn: () => api<{ items: PipelineRun[] }>(`/api/pipelines/repositories/${encodeURIComponent(repo.namespace)}/${encodeURIComponent(repo.name)}/runs?limit=30`),
+    refetchInterval: (query) => (query.state.data?.items.some((run) => !isFinished(run)) ? 2_000 : 15_000),
+  });
+}
+
+export const usePipelineRuns = (repo: RepositoryName) => useQuery(pipelineRunsQueryOptions(repo));
