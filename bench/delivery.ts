@@ -27,6 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { percentile, round } from './latency.js';
+import { waitForQuiet } from './quiet-machine.js';
 import { gitState } from './postgres-and-git.js';
 import { freePort, REPO_ROOT, startServer, waitHealthy } from './server-process.js';
 
@@ -190,21 +191,6 @@ function phasesOf(deployment: any, lines: LogLine[]) {
   };
 }
 
-/** The 1-minute load average, waited on (up to --max-load-wait seconds) until under 1. */
-async function waitForQuiet(label: string): Promise<{ loadAtStart: number; waitedS: number; quiet: boolean }> {
-  const started = Date.now();
-  const limitMs = Number(options['max-load-wait']) * 1000;
-  let announced = false;
-  while (os.loadavg()[0]! >= 1 && Date.now() - started < limitMs) {
-    if (!announced) console.log(`  ${label}: waiting for the 1-minute load average to fall under 1 (now ${os.loadavg()[0]!.toFixed(2)})`);
-    announced = true;
-    await sleep(5_000);
-  }
-  const load = os.loadavg()[0]!;
-  if (load >= 1) console.log(`  ${label}: load still ${load.toFixed(2)} after ${options['max-load-wait']} s; measuring anyway`);
-  return { loadAtStart: round(load), waitedS: Math.round((Date.now() - started) / 1000), quiet: load < 1 };
-}
-
 /** A workload with no dependencies: answers its version on /, 200 on /healthz. */
 const SERVER_JS = `const http = require('node:http');
 const server = http.createServer((request, response) => {
@@ -342,7 +328,7 @@ async function deploy(context: Context, environment: string, commit: string) {
 
 /** 1. A new environment, a deploy of the workload with a postgres and a redis resource there, until it succeeded; N times; then every one removed. */
 async function measureTimeToProvision(context: Context, commit: string) {
-  const quiet = await waitForQuiet('time to provision');
+  const quiet = await waitForQuiet('time to provision', Number(options['max-load-wait']));
   const runs: Record<string, any>[] = [];
   const created: string[] = [];
   const names: { postgres: string[]; redis: string[] } = { postgres: [], redis: [] };
@@ -485,7 +471,7 @@ function loadRouter(context: Context, stopAfterMs?: number) {
 async function measureSwaps(context: Context, pushVersion: (version: number) => Promise<string>) {
   const commits: string[] = [];
   for (let swap = 1; swap <= SWAPS; swap++) commits.push(await pushVersion(swap + 1));
-  const quiet = await waitForQuiet('deploy swap');
+  const quiet = await waitForQuiet('deploy swap', Number(options['max-load-wait']));
   // Unmeasured: warms up the router's paths, the workload and autocannon itself.
   const { samples: warmupSamples, ...warmup } = await loadRouter(context, 3_000).result();
   void warmupSamples;
@@ -571,7 +557,7 @@ async function measureLeadTime(context: Context) {
   const firstAnswer = await viaRouter(context.port, host);
   if (firstAnswer.status !== 200) throw new Error(`${host} answered ${firstAnswer.status} after the first pipeline run`);
 
-  const quiet = await waitForQuiet('lead time');
+  const quiet = await waitForQuiet('lead time', Number(options['max-load-wait']));
   const runs: Record<string, any>[] = [];
   let message = 'Hello from';
   for (let i = 1; i <= LEAD_TIME_RUNS; i++) {

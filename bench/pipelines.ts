@@ -25,6 +25,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createLocalExecutor } from '../src/pipelines/local-executor.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { percentile, round } from './latency.js';
+import { waitForQuiet } from './quiet-machine.js';
 import { POSTGRES_URL, dropSchema, gitState, postgresReachable } from './postgres-and-git.js';
 import { freePort, REPO_ROOT, startServer, waitHealthy, watchMemory } from './server-process.js';
 
@@ -76,21 +77,6 @@ interface Run {
   finishedAt: string | null;
   error: string | null;
   jobs: { job: string; steps: { name: string; exitCode: number | null; durationMs: number; droppedLines?: number }[] }[];
-}
-
-/** The 1-minute load average (what `uptime` prints first), waited on until under 1. */
-async function waitForQuiet(label: string): Promise<{ loadAtStart: number; waitedS: number; quiet: boolean }> {
-  const started = Date.now();
-  const limitMs = Number(options['max-load-wait']) * 1000;
-  let announced = false;
-  while (os.loadavg()[0]! >= 1 && Date.now() - started < limitMs) {
-    if (!announced) console.log(`  ${label}: waiting for the 1-minute load average to fall under 1 (now ${os.loadavg()[0]!.toFixed(2)})`);
-    announced = true;
-    await sleep(5_000);
-  }
-  const load = os.loadavg()[0]!;
-  if (load >= 1) console.log(`  ${label}: load still ${load.toFixed(2)} after ${options['max-load-wait']} s; measuring anyway`);
-  return { loadAtStart: round(load), waitedS: Math.round((Date.now() - started) / 1000), quiet: load < 1 };
 }
 
 /** Times a shell command inside the shell itself (date +%s%N around it), so no process start of ours counts. */
@@ -234,7 +220,7 @@ const at = (line: LogLine | undefined) => (line ? Date.parse(line.at) : Number.N
 async function measureStepOverhead(client: HttpClient, baseUrl: string, token: string, work: string) {
   const steps = Array.from({ length: STEPS }, (_, i) => ({ name: `s${String(i + 1).padStart(2, '0')}`, run: 'true' }));
   const repository = await BenchRepository.create(client, baseUrl, token, work, 'steps', pipelineFile(steps));
-  const quiet = await waitForQuiet('step overhead');
+  const quiet = await waitForQuiet('step overhead', Number(options['max-load-wait']));
   const runs: Record<string, any>[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const shell = await shellMs(`for i in ${Array.from({ length: STEPS }, (_, n) => n + 1).join(' ')}; do sh -c true; done`);
@@ -293,7 +279,7 @@ async function measureStepOverhead(client: HttpClient, baseUrl: string, token: s
 /** 2. From `git push` to the first log line of its run on the run's event stream. */
 async function measurePushToFirstLine(client: HttpClient, baseUrl: string, token: string, work: string) {
   const repository = await BenchRepository.create(client, baseUrl, token, work, 'latency', pipelineFile([{ name: 'hello', run: `echo ${LATENCY_OUTPUT}` }]));
-  const quiet = await waitForQuiet('push to first line');
+  const quiet = await waitForQuiet('push to first line', Number(options['max-load-wait']));
   const runs: Record<string, any>[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const pushed = await repository.push();
@@ -353,7 +339,7 @@ async function measurePushToFirstLine(client: HttpClient, baseUrl: string, token
 async function measureLogThroughput(client: HttpClient, baseUrl: string, token: string, work: string, serverPid: number) {
   const repository = await BenchRepository.create(client, baseUrl, token, work, 'flood', pipelineFile([{ name: 'flood', run: FLOOD_COMMAND }]));
   const reader = createHttpClient(baseUrl, token);
-  const quiet = await waitForQuiet('log throughput');
+  const quiet = await waitForQuiet('log throughput', Number(options['max-load-wait']));
   const runs: Record<string, any>[] = [];
   try {
     for (let i = 0; i <= FLOOD_RUNS; i++) {
