@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { StatusBadge } from '../../../components/status-badge.js';
-import { type Deployment, useDeployment } from '../api/get-deliveries.js';
+import { type Deployment, isSettled, useDeployment } from '../api/get-deliveries.js';
 
 /**
  * A button that changes what runs (promote, roll back): it asks first, then calls, then shows
@@ -62,6 +63,12 @@ export function DeliveryAction({ label, question, run }: { label: string; questi
 function StartedDeployment({ deployment }: { deployment: Deployment }) {
   const current = useDeployment(deployment.id);
   const shown = current.data ?? deployment;
+  const queryClient = useQueryClient();
+  const settled = isSettled(shown);
+  // What runs where changed when it settled: show it.
+  useEffect(() => {
+    if (settled) void queryClient.invalidateQueries({ queryKey: ['delivery'], predicate: (query) => query.queryKey[1] !== 'deployment' });
+  }, [settled, queryClient]);
   return (
     <p className="started" role="status" aria-live="polite">
       Deployment #{shown.number} to {shown.environment}: <StatusBadge status={shown.status} />

@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import { EntityLink, entityPath, humanizeEntityName } from '../../../components/entity-name.js';
 import { EmptyState } from '../../../components/states.js';
 import type { Entity } from '../api/get-entity.js';
-import { neighboursOf, RelationsGraph } from './relations-graph.js';
+import { neighboursOf, RelationsGraph, relationLabel } from './relations-graph.js';
 
 /** What the entity is (owner, system, lifecycle, tags, links, annotations) and what it is related to. */
 export function EntityOverview({ entity }: { entity: Entity }) {
@@ -103,7 +103,7 @@ export function EntityOverview({ entity }: { entity: Entity }) {
             <ul className="list relations-list" aria-label={`Entities related to ${entity.metadata.name}`}>
               {neighbours.map((neighbour) => (
                 <li key={neighbour.ref}>
-                  <span className="muted">{neighbour.types.join(', ')}</span> <Link to={entityPath(neighbour.entity)}>{humanizeEntityName(neighbour.entity)}</Link>{' '}
+                  <span className="muted">{neighbour.types.map(relationLabel).join(', ')}</span> <Link to={entityPath(neighbour.entity)}>{humanizeEntityName(neighbour.entity)}</Link>{' '}
                   <span className="muted small">({neighbour.entity.kind})</span>
                 </li>
               ))}

@@ -19,6 +19,9 @@ export function neighboursOf(relations: { type: string; targetRef: string }[]): 
   return [...byRef.values()].sort((a, b) => a.entity.kind.localeCompare(b.entity.kind) || a.entity.name.localeCompare(b.entity.name));
 }
 
+/** `providesApi` → `provides API`, `ownedBy` → `owned by`. */
+export const relationLabel = (type: string) => type.replace(/^api(?=[A-Z])/, 'API ').replace(/Api\b/g, ' API').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ ([A-Z])(?=[a-z])/g, (_, letter: string) => ` ${letter.toLowerCase()}`);
+
 const WIDTH = 720;
 const HEIGHT = 380;
 const MAX_NODES = 16;
@@ -45,7 +48,7 @@ export function RelationsGraph({ entity, neighbours }: { entity: EntityName; nei
         <g key={`edge-${neighbour.ref}`}>
           <line x1={cx} y1={cy} x2={x} y2={y} className="edge" />
           <text x={(cx + x) / 2} y={(cy + y) / 2 - 4} className="edge-label" textAnchor="middle">
-            {shorten(neighbour.types.join(', '), 28)}
+            {shorten(neighbour.types.map(relationLabel).join(', '), 28)}
           </text>
         </g>
       ))}

@@ -91,12 +91,10 @@ function FileTree({ repository, gitRef, path, onOpen }: { repository: Repository
                 <li key={entry.name}>
                   {entry.type === 'directory' ? (
                     <button type="button" className="link" onClick={() => onOpen(full)}>
-                      <span aria-hidden="true">📁 </span>
                       {entry.name}/
                     </button>
                   ) : (
                     <button type="button" className="link" aria-expanded={file === full} onClick={() => setFile(file === full ? undefined : full)}>
-                      <span aria-hidden="true">📄 </span>
                       {entry.name}
                     </button>
                   )}
