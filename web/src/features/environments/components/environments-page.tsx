@@ -10,7 +10,7 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
       <h2 id={headingId}>
         <Link to={`/environments/${environment.name}`}>{environment.name}</Link>
       </h2>
-      <dl className="facts">
+      <dl className="fact-list">
         <div>
           <dt>Type</dt>
           <dd>{environment.type}</dd>

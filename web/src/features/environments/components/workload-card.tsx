@@ -32,7 +32,7 @@ export function WorkloadCard({ state, promotesTo }: { state: WorkloadState; prom
           </>
         )}
       </p>
-      <dl className="facts">
+      <dl className="fact-list">
         <div>
           <dt>Deployment</dt>
           <dd>

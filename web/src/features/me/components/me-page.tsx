@@ -19,7 +19,7 @@ export function MePage() {
       <div className="grid">
         <article className="card" aria-labelledby="me-profile">
           <h2 id="me-profile">Profile</h2>
-          <dl className="facts">
+          <dl className="fact-list">
             <div>
               <dt>User</dt>
               <dd>

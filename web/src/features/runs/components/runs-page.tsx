@@ -47,7 +47,7 @@ export function RunsPage() {
   return (
     <section className="page" aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
-      <div role="tablist" aria-label="Kind of run" className="tabs">
+      <div role="tablist" aria-label="Kind of run" className="runs-tabs">
         {VIEWS.map((candidate, index) => (
           <button
             key={candidate.id}
