@@ -6,7 +6,9 @@ export const getTemplateTitle = async (ref: string) => {
   const match = /^(?:template:)?(?:([^/]+)\/)?(.+)$/.exec(ref);
   const namespace = match?.[1] ?? 'default';
   const name = match?.[2] ?? ref;
-  const entity = await api<{ metadata: { name: string; title?: string } }>(`/api/catalog/entities/by-name/template/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`).catch(() => ({ metadata: { name, title: undefined } }));
+  const filter = `kind=template,metadata.namespace=${namespace},metadata.name=${name}`;
+  const { items } = await api<{ items: { metadata: { name: string; title?: string } }[] }>(`/api/catalog/entities/by-query?filter=${encodeURIComponent(filter)}&fields=metadata.name,metadata.title&limit=1`).catch(() => ({ items: [] }));
+  const entity = items[0] ?? { metadata: { name, title: undefined } };
   return entity.metadata.title ?? entity.metadata.name;
 };
 

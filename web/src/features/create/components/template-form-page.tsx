@@ -25,6 +25,7 @@ export function TemplateFormPage() {
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [problems, setProblems] = useState<FormProblem[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState(0);
   const createTask = useCreateTask();
   const navigate = useNavigate();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -141,8 +142,16 @@ export function TemplateFormPage() {
               showErrorList={false}
               noHtml5Validate
               onChange={change}
-              onSubmit={() => goTo(page + 1)}
+              focusOnFirstError
+              onError={(errors) => setInvalid(errors.length)}
+              onSubmit={() => {
+                setInvalid(0);
+                goTo(page + 1);
+              }}
             >
+              <p role="status" className="visually-hidden">
+                {invalid > 0 ? `${invalid === 1 ? 'One field needs' : `${invalid} fields need`} attention.` : ''}
+              </p>
               <div className="actions">
                 {page > 0 && (
                   <button type="button" onClick={() => goTo(page - 1)}>

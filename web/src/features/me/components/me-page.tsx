@@ -40,7 +40,8 @@ export function MePage() {
             </div>
           </dl>
           {entity.isPending && <LoadingState label="Loading your profile" />}
-          {entity.error && <p className="muted">No user entity in the catalog for {userRef}.</p>}
+          {entity.error && <p className="muted">Your profile could not be read: {entity.error.message}</p>}
+          {entity.data === null && <p className="muted">No User entity in the catalog for {userRef}.</p>}
         </article>
         <article className="card" aria-labelledby="me-teams">
           <h2 id="me-teams">Teams</h2>
