@@ -39,7 +39,7 @@ export function LogView({ lines, label = 'Log', empty = 'Nothing logged yet.' }:
       ) : (
         lines.map((line) => (
           <div key={line.key} className={`log-line${line.tone ? ` ${line.tone}` : ''}`}>
-            {line.tag && <span className="log-tag">{line.tag}</span>}
+            {line.tag && <span className="log-tag">{line.tag} </span>}
             {line.text}
           </div>
         ))

@@ -1,4 +1,5 @@
 import type { FieldProps } from '@rjsf/utils';
+import { useState } from 'react';
 import { describedBy, uiOptions } from './field-frame.js';
 
 /** Backstage's repository location: `github.com?owner=acme&repo=orders`. */
@@ -20,9 +21,12 @@ export function RepoUrlPicker(props: FieldProps<string>) {
   const id = props.fieldPathId.$id;
   const allowedHosts = (uiOptions(props).allowedHosts as string[] | undefined) ?? [window.location.host];
   const parts = parseRepoUrl(props.formData);
-  const host = parts.host || allowedHosts[0] || '';
+  // The host is kept here too: chosen before owner and repository, it has no value to live in yet.
+  const [chosenHost, setChosenHost] = useState(parts.host || allowedHosts[0] || '');
+  const host = parts.host || chosenHost;
   const set = (change: Partial<typeof parts>) => {
     const next = { ...parts, host, ...change };
+    if (change.host) setChosenHost(change.host);
     props.onChange(next.owner || next.repo ? formatRepoUrl(next) : undefined, props.fieldPathId.path);
   };
   const title = props.schema.title ?? 'Repository location';
