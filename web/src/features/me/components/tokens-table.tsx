@@ -1,3 +1,4 @@
+import { session } from '../../../api/client.js';
 import { ConfirmButton } from '../../../components/confirm-button.js';
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
 import { StatusBadge } from '../../../components/status-badge.js';
@@ -43,14 +44,14 @@ export function TokensTable() {
                 <td>{date(token.lastUsedAt, 'never')}</td>
                 <td>{date(token.expiresAt, 'never')}</td>
                 <td>
-                  <StatusBadge status={status === 'active' ? 'ready' : status} />
+                  {status === 'active' ? <span className="badge ok">active</span> : <StatusBadge status={status} />}
                 </td>
                 <td>
                   {status !== 'revoked' && (
                     <ConfirmButton
                       label={`Revoke ${token.name}`}
                       title={`Revoke the token “${token.name}”?`}
-                      description="Anything using it is refused from now on. This cannot be undone."
+                      description={`Anything using it is refused from now on. This cannot be undone.${session.token()?.startsWith(token.prefix) ? ' It is the token you are signed in with: you will have to sign in again.' : ''}`}
                       confirmLabel="Revoke"
                       onConfirm={() => revoke.mutateAsync(token.id)}
                     />
