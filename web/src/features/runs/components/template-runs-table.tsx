@@ -2,12 +2,14 @@ import { Link } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
 import { StatusBadge } from '../../../components/status-badge.js';
 import { useTemplateRuns } from '../api/get-template-runs.js';
+import { useTemplateTitles } from '../api/get-template-titles.js';
 
 const shortRef = (ref: string) => ref.replace(/^[a-z]+:(default\/)?/, '');
 
 /** Template runs, live while any is still going. */
 export function TemplateRunsTable({ status }: { status?: string }) {
   const runs = useTemplateRuns(status ? { status } : {});
+  const titles = useTemplateTitles();
   if (runs.isPending) return <LoadingState label="Loading template runs" />;
   if (runs.error) return <ErrorState error={runs.error} retry={() => void runs.refetch()} />;
   if (runs.data.tasks.length === 0) {
@@ -32,7 +34,7 @@ export function TemplateRunsTable({ status }: { status?: string }) {
           {runs.data.tasks.map((run) => (
             <tr key={run.id}>
               <td>
-                <Link to={`/create/runs/${run.id}`}>{shortRef(run.spec.templateInfo.entityRef)}</Link>
+                <Link to={`/create/runs/${run.id}`}>{titles.data?.get(run.spec.templateInfo.entityRef) ?? shortRef(run.spec.templateInfo.entityRef)}</Link>
               </td>
               <td>
                 <StatusBadge status={run.status} />
