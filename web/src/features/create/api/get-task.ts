@@ -36,7 +36,13 @@ export const isTaskFinished = (status: TaskStatus) => status === 'completed' || 
 
 export const getTask = (id: string) => api<TemplateTask>(`/api/scaffolder/v2/tasks/${encodeURIComponent(id)}`);
 
-export const taskQueryOptions = (id: string) => queryOptions({ queryKey: ['create', 'task', id], queryFn: () => getTask(id) });
+export const taskQueryOptions = (id: string) =>
+  queryOptions({
+    queryKey: ['create', 'task', id],
+    queryFn: () => getTask(id),
+    // The log streams; the run's own status is read again now and then until it ends.
+    refetchInterval: (query) => (query.state.data && !isTaskFinished(query.state.data.status) ? 2_000 : false),
+  });
 
 export const useTask = (id: string) => useQuery(taskQueryOptions(id));
 
