@@ -66,7 +66,7 @@ export interface Portal {
  * Sets up one Paved and one browser for the test file (in `beforeAll`), a page per test, and
  * checks each page's console after its test. Returns an object filled in before the tests run.
  */
-export function usePortal(options: { env?: Record<string, string>; setup?: (paved: TestPaved) => Promise<void> } = {}): Portal {
+export function usePortal(options: { env?: Record<string, string>; setup?: (paved: TestPaved, baseUrl: string) => Promise<void> } = {}): Portal {
   const portal = { consoleErrors: [] as string[] } as Portal;
   let allowed: RegExp[] = [];
 
@@ -75,7 +75,7 @@ export function usePortal(options: { env?: Record<string, string>; setup?: (pave
     portal.browser = await launchChromium();
     portal.paved = await startTestPaved('sqlite', {}, options.env ?? {});
     portal.baseUrl = await portal.paved.app.listen({ port: 0, host: '127.0.0.1' });
-    await options.setup?.(portal.paved);
+    await options.setup?.(portal.paved, portal.baseUrl);
     portal.context = await portal.browser.newContext({ viewport: LAPTOP, baseURL: portal.baseUrl, locale: 'en-GB', timezoneId: 'UTC' });
     portal.context.setDefaultTimeout(10_000);
   });
