@@ -1,9 +1,11 @@
 import { Link } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
 import { StatusBadge } from '../../../components/status-badge.js';
+import type { WorkloadState } from '../api/get-environment.js';
 import { type Environment, useEnvironments } from '../api/get-environments.js';
+import { useWorkloads } from '../api/get-workloads.js';
 
-function EnvironmentCard({ environment }: { environment: Environment }) {
+function EnvironmentCard({ environment, workloads }: { environment: Environment; workloads: WorkloadState[] | undefined }) {
   const headingId = `environment-${environment.name}`;
   return (
     <article className="card environment-card" aria-labelledby={headingId}>
@@ -40,6 +42,18 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
           </div>
         )}
       </dl>
+      {workloads !== undefined &&
+        (workloads.length === 0 ? (
+          <p className="muted">Nothing deployed.</p>
+        ) : (
+          <ul className="list" aria-label={`Workloads in ${environment.name}`}>
+            {workloads.map((workload) => (
+              <li key={workload.workload}>
+                {workload.workload} <StatusBadge status={workload.instance?.health ?? workload.deployment.status} />
+              </li>
+            ))}
+          </ul>
+        ))}
       <p>
         {environment.status !== 'active' && <StatusBadge status={environment.status} />} {environment.requiresApproval && <span className="badge idle">needs approval</span>}{' '}
         {!environment.longLived && <span className="badge idle">on demand</span>}
@@ -51,6 +65,8 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
 /** Every environment, in promotion order, then the previews and ad hoc ones. */
 export function EnvironmentsPage() {
   const environments = useEnvironments();
+  const workloads = useWorkloads();
+  const workloadsOf = (name: string) => workloads.data?.items.filter((workload) => workload.environment === name);
   const longLived = environments.data?.items.filter((environment) => environment.longLived) ?? [];
   const others = environments.data?.items.filter((environment) => !environment.longLived) ?? [];
   return (
@@ -68,7 +84,7 @@ export function EnvironmentsPage() {
             <ol className="grid environments" aria-label="Long-lived environments, in promotion order">
               {longLived.map((environment) => (
                 <li key={environment.name}>
-                  <EnvironmentCard environment={environment} />
+                  <EnvironmentCard environment={environment} workloads={workloadsOf(environment.name)} />
                 </li>
               ))}
             </ol>
@@ -79,7 +95,7 @@ export function EnvironmentsPage() {
               <ul className="grid environments">
                 {others.map((environment) => (
                   <li key={environment.name}>
-                    <EnvironmentCard environment={environment} />
+                    <EnvironmentCard environment={environment} workloads={workloadsOf(environment.name)} />
                   </li>
                 ))}
               </ul>
