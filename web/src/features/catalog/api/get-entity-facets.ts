@@ -1,4 +1,4 @@
-import { keepPreviousData, queryOptions, useQueries } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, type UseQueryResult, useQueries } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
 import { filterParams } from './get-entities.js';
 
@@ -36,9 +36,18 @@ export function useEntityFacets(facets: string[], filter: Record<string, string>
   const open = facets.filter((facet) => filter[facet] === undefined);
   const chosen = facets.filter((facet) => filter[facet] !== undefined);
   const without = (facet: string) => Object.fromEntries(Object.entries(filter).filter(([key]) => key !== facet));
-  const queries = useQueries({
+  return useQueries({
     queries: [...(open.length > 0 ? [entityFacetsQueryOptions(open, filter)] : []), ...chosen.map((facet) => entityFacetsQueryOptions([facet], without(facet)))],
+    combine: mergeFacets,
   });
+}
+
+/**
+ * The answers merged into one map of facet → values. A function of the module, so the result is
+ * the same object while the answers stay the same, and the selects (an owner facet may have
+ * thousands of values) are not drawn again on every render of the page.
+ */
+function mergeFacets(queries: UseQueryResult<FacetsResponse>[]) {
   const counts: Record<string, FacetValue[]> = {};
   for (const query of queries) Object.assign(counts, query.data?.facets ?? {});
   return { counts, isPending: queries.some((query) => query.isPending), error: queries.find((query) => query.error)?.error ?? null };

@@ -1,6 +1,7 @@
-import { useCallback } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
-import { useEntities } from '../api/get-entities.js';
+import { entitiesQueryOptions, useEntities } from '../api/get-entities.js';
 import { useEntityFacets } from '../api/get-entity-facets.js';
 import { FACETS, type FacetParam, useCatalogParams } from '../hooks/use-catalog-params.js';
 import { CatalogPager } from './catalog-pager.js';
@@ -12,15 +13,33 @@ const FACET_FIELDS = FACETS.map((facet) => facet.field);
 
 /** Every entity, searched and filtered on the server, one page at a time; the URL holds the view. */
 export function CatalogPage() {
-  const { params, query, update, clear } = useCatalogParams();
+  const { params, query: urlQuery, update, clear } = useCatalogParams();
+  // The term typed is searched for at once; the URL follows (a router navigation is slower than
+  // a render, and the table must follow typing within 200 ms).
+  const [term, setTerm] = useState(urlQuery.term);
+  useEffect(() => setTerm(urlQuery.term), [urlQuery.term]);
+  const query = term === urlQuery.term ? urlQuery : { ...urlQuery, term, cursor: undefined };
   const entities = useEntities(query);
   const facets = useEntityFacets(FACET_FIELDS, query.filter);
-  const onSearch = useCallback((term: string) => update({ q: term }, { replace: true }), [update]);
+  const queryClient = useQueryClient();
+  const onSearch = useCallback(
+    (text: string) => {
+      // The request leaves now, before React draws anything; the table's query then finds it in flight.
+      void queryClient.prefetchQuery(entitiesQueryOptions({ ...urlQuery, term: text, cursor: undefined }));
+      setTerm(text);
+      update({ q: text }, { replace: true });
+    },
+    [queryClient, urlQuery, update],
+  );
+  const onFacet = useCallback((param: FacetParam, value: string) => update({ [param]: value }), [update]);
+  const onToggleOrder = useCallback(() => update({ order: query.order === 'asc' ? 'desc' : undefined }), [update, query.order]);
 
-  const values = Object.fromEntries(FACETS.map((facet) => [facet.param, params.get(facet.param) ?? ''])) as Record<FacetParam, string>;
+  // Kept while the chosen values stay the same (typing changes the URL, not these).
+  const chosen = FACETS.map((facet) => params.get(facet.param) ?? '');
+  const values = useMemo(() => Object.fromEntries(FACETS.map((facet, index) => [facet.param, chosen[index]])) as Record<FacetParam, string>, [chosen.join('\n')]);
   const filtered = Object.keys(query.filter).length > 0 || query.term.trim() !== '';
   const page = entities.data;
-  const summary = page ? `${page.totalItems.toLocaleString()} ${page.totalItems === 1 ? 'match' : 'matches'}${entities.isPlaceholderData ? ', updating' : ''}` : '';
+  const matches = page && !entities.isPlaceholderData ? `${page.totalItems.toLocaleString()} ${page.totalItems === 1 ? 'entity matches' : 'entities match'}` : '';
 
   return (
     <section className="page catalog">
@@ -36,14 +55,14 @@ export function CatalogPage() {
             values={values}
             busy={facets.isPending}
             canClear={filtered}
-            onChange={(param, value) => update({ [param]: value })}
+            onChange={onFacet}
             onClear={clear}
           />
           {facets.error && <p className="error-text">Filter counts are unavailable: {facets.error.message}</p>}
         </aside>
         <div className="catalog-results">
-          <p className="sr-only" role="status" aria-live="polite">
-            {page && !entities.isPlaceholderData ? `${page.totalItems.toLocaleString()} entities match` : ''}
+          <p className="results-summary muted" role="status" aria-live="polite">
+            {matches || (page ? 'Updating…' : '')}
           </p>
           {entities.isPending ? (
             <LoadingState label="Loading entities" />
@@ -66,8 +85,7 @@ export function CatalogPage() {
                 entities={page.items}
                 order={query.order}
                 stale={entities.isPlaceholderData}
-                summary={summary}
-                onToggleOrder={() => update({ order: query.order === 'asc' ? 'desc' : undefined })}
+                onToggleOrder={onToggleOrder}
               />
               <CatalogPager
                 prevCursor={page.pageInfo.prevCursor}

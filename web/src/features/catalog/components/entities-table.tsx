@@ -1,27 +1,24 @@
+import { memo } from 'react';
 import { Link } from 'react-router';
 import { EntityLink, entityPath } from '../../../components/entity-name.js';
 import type { CatalogEntity } from '../api/get-entities.js';
 
 /** The page of entities as a table; on a phone it scrolls sideways inside its frame. */
-export function EntitiesTable({
+export const EntitiesTable = memo(function EntitiesTable({
   entities,
   order,
   onToggleOrder,
   stale,
-  summary,
 }: {
   entities: CatalogEntity[];
   order: 'asc' | 'desc';
   onToggleOrder: () => void;
   stale: boolean;
-  summary: string;
 }) {
   return (
     <div className="table-scroll catalog-table" aria-busy={stale}>
       <table className={stale ? 'stale' : undefined}>
-        <caption>
-          Entities <span className="muted">{summary}</span>
-        </caption>
+        <caption>Entities</caption>
         <thead>
           <tr>
             <th scope="col" aria-sort={order === 'asc' ? 'ascending' : 'descending'}>
@@ -69,4 +66,4 @@ export function EntitiesTable({
       </table>
     </div>
   );
-}
+});

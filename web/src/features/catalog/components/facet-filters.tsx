@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { FacetValue } from '../api/get-entity-facets.js';
 import { FACETS, type FacetParam } from '../hooks/use-catalog-params.js';
 
@@ -5,7 +6,7 @@ import { FACETS, type FacetParam } from '../hooks/use-catalog-params.js';
  * One labelled select per facet, each option with its count. Native selects: they work with
  * the keyboard and screen readers, and become the phone's own picker on a phone.
  */
-export function FacetFilters({
+export const FacetFilters = memo(function FacetFilters({
   counts,
   values,
   onChange,
@@ -49,4 +50,4 @@ export function FacetFilters({
       </button>
     </fieldset>
   );
-}
+});
