@@ -7,6 +7,7 @@ import { ApiError } from '../../../api/client.js';
 import { ErrorState, LoadingState } from '../../../components/states.js';
 import { useCreateTask } from '../api/create-task.js';
 import { useParameterSchema } from '../api/get-parameter-schema.js';
+import { FieldTemplate } from './field-template.js';
 import { scaffolderFields } from './fields/scaffolder-fields.js';
 import { ReviewValues } from './review-values.js';
 import { type FormProblem, pageErrorSchema, placeProblems } from './server-problems.js';
@@ -138,6 +139,7 @@ export function TemplateFormPage() {
               formData={values}
               validator={validator}
               fields={scaffolderFields}
+              templates={{ FieldTemplate }}
               extraErrors={pageErrorSchema(problems, page)}
               showErrorList={false}
               noHtml5Validate
