@@ -70,7 +70,7 @@ export function deploymentQueryOptions(id: string) {
   return queryOptions({
     queryKey: ['delivery', 'deployment', id],
     queryFn: () => api<Deployment>(`/api/delivery/deployments/${encodeURIComponent(id)}`),
-    refetchInterval: (query) => (query.state.data && isSettled(query.state.data) ? false : 1_000),
+    refetchInterval: (query) => (query.state.data && isSettled(query.state.data) ? false : query.state.data?.status === 'awaiting_approval' ? 5_000 : 1_000),
   });
 }
 

@@ -1,6 +1,7 @@
 import { load } from 'js-yaml';
 import { EmptyState } from '../../../components/states.js';
 import type { Entity } from '../api/get-entity.js';
+import { HighlightedDefinition } from './highlighted-definition.js';
 import { type OpenApiDocument, OpenApiReference } from './openapi-reference.js';
 
 /** Parses a definition as YAML (which JSON is too); undefined when it is neither. */
@@ -30,17 +31,13 @@ export function ApiTab({ entity }: { entity: Entity }) {
           <p className="muted">
             A {type} definition{type === 'openapi' ? ' that could not be read as OpenAPI' : ''}:
           </p>
-          <pre className="definition" tabIndex={0} aria-label={`${type} definition`}>
-            <code>{definition}</code>
-          </pre>
+          <HighlightedDefinition text={definition} label={`${type} definition`} />
         </>
       )}
       {document && (
         <details className="raw-definition">
           <summary>The definition as written</summary>
-          <pre className="definition" tabIndex={0}>
-            <code>{definition}</code>
-          </pre>
+          <HighlightedDefinition text={definition} label="The definition as written" />
         </details>
       )}
     </div>

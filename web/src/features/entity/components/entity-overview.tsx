@@ -14,6 +14,9 @@ export function EntityOverview({ entity }: { entity: Entity }) {
   const annotations = Object.entries(entity.metadata.annotations ?? {});
   const links = entity.metadata.links ?? [];
   const tags = entity.metadata.tags ?? [];
+  // Owner, system and lifecycle belong to the software kinds; people and teams have a profile instead.
+  const ownedKind = ['component', 'api', 'resource', 'system', 'domain', 'template'].includes(self.kind);
+  const profile = spec.profile as { displayName?: string; email?: string } | undefined;
 
   return (
     <div className="entity-overview">
@@ -21,10 +24,18 @@ export function EntityOverview({ entity }: { entity: Entity }) {
         <article className="card" aria-labelledby="entity-about">
           <h2 id="entity-about">About</h2>
           <dl className="facts">
-            <dt>Owner</dt>
-            <dd>{text('owner') ? <EntityLink entityRef={text('owner')!} defaultKind="group" /> : <span className="muted">none</span>}</dd>
-            <dt>System</dt>
-            <dd>{text('system') ? <EntityLink entityRef={text('system')!} defaultKind="system" /> : <span className="muted">none</span>}</dd>
+            {(ownedKind || text('owner')) && (
+              <>
+                <dt>Owner</dt>
+                <dd>{text('owner') ? <EntityLink entityRef={text('owner')!} defaultKind="group" /> : <span className="muted">none</span>}</dd>
+              </>
+            )}
+            {(ownedKind || text('system')) && (
+              <>
+                <dt>System</dt>
+                <dd>{text('system') ? <EntityLink entityRef={text('system')!} defaultKind="system" /> : <span className="muted">none</span>}</dd>
+              </>
+            )}
             {text('domain') && (
               <>
                 <dt>Domain</dt>
@@ -33,10 +44,32 @@ export function EntityOverview({ entity }: { entity: Entity }) {
                 </dd>
               </>
             )}
-            <dt>Type</dt>
-            <dd>{text('type') ?? <span className="muted">none</span>}</dd>
-            <dt>Lifecycle</dt>
-            <dd>{text('lifecycle') ?? <span className="muted">none</span>}</dd>
+            {text('type') && (
+              <>
+                <dt>Type</dt>
+                <dd>{text('type')}</dd>
+              </>
+            )}
+            {(ownedKind || text('lifecycle')) && (
+              <>
+                <dt>Lifecycle</dt>
+                <dd>{text('lifecycle') ?? <span className="muted">none</span>}</dd>
+              </>
+            )}
+            {profile?.displayName && (
+              <>
+                <dt>Name</dt>
+                <dd>{profile.displayName}</dd>
+              </>
+            )}
+            {profile?.email && (
+              <>
+                <dt>Email</dt>
+                <dd>
+                  <a href={`mailto:${profile.email}`}>{profile.email}</a>
+                </dd>
+              </>
+            )}
             <dt>Tags</dt>
             <dd>
               {tags.length === 0 ? (
