@@ -23,7 +23,6 @@ export function neighboursOf(relations: { type: string; targetRef: string }[]): 
 export const relationLabel = (type: string) => type.replace(/^api(?=[A-Z])/, 'API ').replace(/Api\b/g, ' API').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ ([A-Z])(?=[a-z])/g, (_, letter: string) => ` ${letter.toLowerCase()}`);
 
 const WIDTH = 720;
-const HEIGHT = 380;
 const MAX_NODES = 16;
 const shorten = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
 
@@ -35,15 +34,17 @@ const shorten = (text: string, length: number) => (text.length > length ? `${tex
 export function RelationsGraph({ entity, neighbours }: { entity: EntityName; neighbours: Neighbour[] }) {
   const navigate = useNavigate();
   const shown = neighbours.slice(0, MAX_NODES);
+  // A few neighbours fit above and below the entity; more go round it.
+  const height = shown.length <= 2 ? 240 : 380;
   const cx = WIDTH / 2;
-  const cy = HEIGHT / 2;
+  const cy = height / 2;
   const nodes = shown.map((neighbour, index) => {
     const angle = (2 * Math.PI * index) / shown.length - Math.PI / 2;
-    return { neighbour, x: cx + Math.cos(angle) * (WIDTH / 2 - 90), y: cy + Math.sin(angle) * (HEIGHT / 2 - 40) };
+    return { neighbour, x: cx + Math.cos(angle) * (WIDTH / 2 - 90), y: cy + Math.sin(angle) * (height / 2 - 40) };
   });
 
   return (
-    <svg className="relations-graph" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} aria-hidden="true" focusable="false">
+    <svg className="relations-graph" viewBox={`0 0 ${WIDTH} ${height}`} aria-hidden="true" focusable="false">
       {nodes.map(({ neighbour, x, y }) => (
         <g key={`edge-${neighbour.ref}`}>
           <line x1={cx} y1={cy} x2={x} y2={y} className="edge" />
@@ -86,7 +87,7 @@ export function RelationsGraph({ entity, neighbours }: { entity: EntityName; nei
         </text>
       </g>
       {neighbours.length > MAX_NODES && (
-        <text x={WIDTH - 8} y={HEIGHT - 8} textAnchor="end" className="edge-label">
+        <text x={WIDTH - 8} y={height - 8} textAnchor="end" className="edge-label">
           and {neighbours.length - MAX_NODES} more in the list
         </text>
       )}
