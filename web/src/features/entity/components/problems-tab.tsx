@@ -31,7 +31,14 @@ export function ProblemsTab({ entity, entityRef }: { entity: EntityName; entityR
       </p>
       <section aria-labelledby="entity-problems">
         <h2 id="entity-problems">Problems with this entity</h2>
-        {mine.length === 0 ? <EmptyState title="No problems">Its descriptor passed validation when the location was last read.</EmptyState> : <ProblemList problems={mine} />}
+        {mine.length === 0 ? (
+          <EmptyState title="No problems">Its descriptor passed validation when the location was last read.</EmptyState>
+        ) : (
+          <>
+            <p className="muted">The catalog keeps showing the last version that passed. Fix the descriptor; the next read of the location picks it up.</p>
+            <ProblemList problems={mine} />
+          </>
+        )}
       </section>
       {others.length > 0 && (
         <section aria-labelledby="location-problems">
