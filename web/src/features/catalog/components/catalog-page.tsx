@@ -43,6 +43,7 @@ export function CatalogPage() {
 
   return (
     <section className="page catalog">
+      <title>{query.term ? `“${query.term}” in the catalog · Paved` : 'Catalog · Paved'}</title>
       <header className="page-header">
         <h1>Catalog</h1>
         <p className="muted">Everything Paved knows about: components, APIs, systems, resources, teams and people.</p>

@@ -65,6 +65,7 @@ export function EntityPage() {
 
   return (
     <section className="page entity-page">
+      <title>{`${data.metadata.title ?? data.metadata.name} (${data.kind}) · Paved`}</title>
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/catalog">Catalog</Link> <span aria-hidden="true">/</span> <Link to={`/catalog?kind=${encodeURIComponent(data.kind.toLowerCase())}`}>{data.kind}</Link>
       </nav>
