@@ -181,6 +181,35 @@ export function OpenApiReference({ document }: { document: OpenApiDocument }) {
           })}
         </>
       )}
+      <SchemaList schemas={(document.components?.schemas ?? {}) as Record<string, Schema>} />
     </div>
+  );
+}
+
+/** The named schemas (`components.schemas`), each with its fields and their types. */
+function SchemaList({ schemas }: { schemas: Record<string, Schema> }) {
+  const entries = Object.entries(schemas);
+  if (entries.length === 0) return null;
+  return (
+    <section className="schemas" aria-labelledby="openapi-schemas">
+      <h3 id="openapi-schemas">Schemas</h3>
+      {entries.map(([name, schema]) => (
+        <div key={name} className="operation">
+          <h4>
+            <code>{name}</code> <span className="muted">{schema.properties ? 'object' : typeOf(schema)}</span>
+          </h4>
+          {schema.properties && (
+            <ul className="fields">
+              {Object.entries(schema.properties).map(([field, fieldSchema]) => (
+                <li key={field}>
+                  <code>{field}</code> <span className="muted">{typeOf(fieldSchema)}</span>
+                  {schema.required?.includes(field) && <span className="muted"> · required</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ))}
+    </section>
   );
 }
