@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { type LogViewLine, LogView } from '../../../components/log-view.js';
 import { ErrorState, LoadingState } from '../../../components/states.js';
@@ -7,6 +7,7 @@ import { StatusBadge } from '../../../components/status-badge.js';
 import { useEventStream } from '../../../components/use-event-stream.js';
 import { type TaskEvent, isTaskFinished, taskEventStreamUrl, taskQueryOptions, useTask } from '../api/get-task.js';
 import { useTemplateTitle } from '../api/get-template-title.js';
+import { useRetryTask } from '../api/retry-task.js';
 import { OutputLinks } from './output-links.js';
 import { RunSteps } from './run-steps.js';
 
@@ -15,7 +16,10 @@ export function RunPage() {
   const { id = '' } = useParams();
   const task = useTask(id);
   const title = useTemplateTitle(task.data?.spec.templateInfo.entityRef);
-  const stream = useEventStream<TaskEvent, TaskEvent>(task.data ? taskEventStreamUrl(id) : null);
+  // A retry writes on into the same log: following again, from the start, is simplest.
+  const [attempt, setAttempt] = useState(0);
+  const stream = useEventStream<TaskEvent, TaskEvent>(task.data ? `${taskEventStreamUrl(id)}${attempt > 0 ? `?attempt=${attempt}` : ''}` : null);
+  const retry = useRetryTask(id);
   const queryClient = useQueryClient();
 
   // The completion event carries the outcome; the run itself (output, error) is read again then.
@@ -33,8 +37,9 @@ export function RunPage() {
     );
   }
   const run = task.data;
-  const status = stream.completion?.body.status ?? run.status;
-  const finished = isTaskFinished(run.status) || stream.completion !== null;
+  const status = (stream.completion?.body.status as typeof run.status | undefined) ?? run.status;
+  const finished = isTaskFinished(status);
+  const templateRef = /^template:([^/]+)\/(.+)$/.exec(run.spec.templateInfo.entityRef);
   const stepStatus = new Map<string, string>();
   for (const event of stream.logs) if (event.body.stepId && event.body.status) stepStatus.set(event.body.stepId, event.body.status);
   const steps = run.spec.steps.map((step) => ({ id: step.id, name: step.name ?? step.id, status: stepStatus.get(step.id) ?? (finished ? 'skipped' : 'open') }));
@@ -68,6 +73,19 @@ export function RunPage() {
         <div className="state error" role="alert">
           <strong>The run failed</strong>
           <div>{error}</div>
+        </div>
+      )}
+      {(status === 'failed' || status === 'cancelled') && (
+        <div className="actions">
+          <button type="button" onClick={() => retry.mutate(undefined, { onSuccess: () => setAttempt((count) => count + 1) })} disabled={retry.isPending}>
+            Retry from the failed step
+          </button>
+          {templateRef && <Link to={`/create/templates/${templateRef[1]}/${templateRef[2]}`}>Start over with the form</Link>}
+          {retry.error && (
+            <p role="alert" className="error-text">
+              {retry.error.message}
+            </p>
+          )}
         </div>
       )}
 
