@@ -10,7 +10,7 @@ export function PipelineRunsTable({ filter }: { filter: PipelineRunFilter }) {
   if (runs.isPending) return <LoadingState label="Loading pipeline runs" />;
   if (runs.error) return <ErrorState error={runs.error} retry={() => void runs.refetch()} />;
   if (runs.data.items.length === 0) {
-    return <EmptyState title={filter.repository || filter.status ? 'No pipeline runs match these filters' : 'No pipeline runs yet'}>A push to a repository with a .paved/pipeline.yaml starts one.</EmptyState>;
+    return <EmptyState title={filter.repository || filter.branch || filter.status ? 'No pipeline runs match these filters' : 'No pipeline runs yet'}>A push to a repository with a .paved/pipeline.yaml starts one.</EmptyState>;
   }
   return (
     <div className="table-scroll">

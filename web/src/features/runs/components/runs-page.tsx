@@ -19,6 +19,7 @@ export function RunsPage() {
   const view = params.get('view') === 'pipelines' ? 'pipelines' : 'templates';
   const status = params.get('status') ?? '';
   const repository = params.get('repository') ?? '';
+  const branch = params.get('branch') ?? '';
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
 
   const update = (changes: Record<string, string>) => {
@@ -34,13 +35,14 @@ export function RunsPage() {
     const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
     if (delta === 0) return;
     const next = (index + delta + VIEWS.length) % VIEWS.length;
-    update({ view: VIEWS[next]!.id === 'templates' ? '' : VIEWS[next]!.id, status: '', repository: '' });
+    update({ view: VIEWS[next]!.id === 'templates' ? '' : VIEWS[next]!.id, status: '', repository: '', branch: '' });
     tabs.current[next]?.focus();
   }
 
   function applyRepository(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    update({ repository: String(new FormData(event.currentTarget).get('repository') ?? '').trim() });
+    const form = new FormData(event.currentTarget);
+    update({ repository: String(form.get('repository') ?? '').trim(), branch: String(form.get('branch') ?? '').trim() });
   }
 
   const statuses: readonly string[] = view === 'pipelines' ? PIPELINE_RUN_STATUSES : TEMPLATE_RUN_STATUSES;
@@ -60,7 +62,7 @@ export function RunsPage() {
             aria-selected={view === candidate.id}
             aria-controls="runs-panel"
             tabIndex={view === candidate.id ? 0 : -1}
-            onClick={() => update({ view: candidate.id === 'templates' ? '' : candidate.id, status: '', repository: '' })}
+            onClick={() => update({ view: candidate.id === 'templates' ? '' : candidate.id, status: '', repository: '', branch: '' })}
             onKeyDown={(event) => onTabKey(event, index)}
           >
             {candidate.label}
@@ -81,21 +83,25 @@ export function RunsPage() {
             </select>
           </div>
           {view === 'pipelines' && (
-            <form onSubmit={applyRepository} key={repository} className="inline-form" role="search" aria-label="Filter by repository">
+            <form onSubmit={applyRepository} key={`${repository} ${branch}`} className="inline-form" role="search" aria-label="Filter by repository and branch">
               <div>
                 <label htmlFor="runs-repository">Repository</label>
                 <input id="runs-repository" name="repository" defaultValue={repository} placeholder="namespace/name" autoComplete="off" />
               </div>
+              <div>
+                <label htmlFor="runs-branch">Branch</label>
+                <input id="runs-branch" name="branch" defaultValue={branch} placeholder="main" autoComplete="off" className="narrow" />
+              </div>
               <button type="submit">Filter</button>
-              {repository && (
-                <button type="button" className="link" onClick={() => update({ repository: '' })}>
+              {(repository || branch) && (
+                <button type="button" className="link" onClick={() => update({ repository: '', branch: '' })}>
                   Clear
                 </button>
               )}
             </form>
           )}
         </div>
-        {view === 'pipelines' ? <PipelineRunsTable filter={{ ...(repository ? { repository } : {}), ...(status ? { status } : {}) }} /> : <TemplateRunsTable {...(status ? { status } : {})} />}
+        {view === 'pipelines' ? <PipelineRunsTable filter={{ ...(repository ? { repository } : {}), ...(branch ? { branch } : {}), ...(status ? { status } : {}) }} /> : <TemplateRunsTable {...(status ? { status } : {})} />}
       </div>
     </section>
   );
