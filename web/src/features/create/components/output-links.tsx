@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { entityRefPath } from '../../../components/entity-ref-link.js';
+import { entityPath, parseEntityName } from '../../../components/entity-name.js';
 import type { OutputLink } from '../api/get-task.js';
 
 /** What the run made: links to its repository, its catalog entity, and whatever the template names. */
@@ -11,7 +11,7 @@ export function OutputLinks({ links }: { links: OutputLink[] }) {
         return (
           <li key={`${index}-${title}`}>
             {link.entityRef ? (
-              <Link className="button" to={entityRefPath(link.entityRef)}>
+              <Link className="button" to={entityPath(parseEntityName(link.entityRef))}>
                 {title}
               </Link>
             ) : link.url ? (

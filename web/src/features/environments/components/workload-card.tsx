@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfirmButton } from '../../../components/confirm-button.js';
-import { EntityRefLink } from '../../../components/entity-ref-link.js';
+import { EntityLink } from '../../../components/entity-name.js';
 import { formatDuration } from '../../../components/format-duration.js';
 import { StatusBadge } from '../../../components/status-badge.js';
 import type { WorkloadState } from '../api/get-environment.js';
@@ -49,7 +49,7 @@ export function WorkloadCard({ state, promotesTo }: { state: WorkloadState; prom
           <div>
             <dt>Component</dt>
             <dd>
-              <EntityRefLink entityRef={deployment.componentRef} />
+              <EntityLink entityRef={deployment.componentRef} />
             </dd>
           </div>
         )}

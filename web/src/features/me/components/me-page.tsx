@@ -1,4 +1,4 @@
-import { EntityRefLink } from '../../../components/entity-ref-link.js';
+import { EntityLink } from '../../../components/entity-name.js';
 import { EmptyState, LoadingState } from '../../../components/states.js';
 import { useMe } from '../../auth/use-me.js';
 import { useUserEntity } from '../api/get-user-entity.js';
@@ -51,7 +51,7 @@ export function MePage() {
             <ul className="list">
               {teams.map((team) => (
                 <li key={team}>
-                  <EntityRefLink entityRef={team} />
+                  <EntityLink entityRef={team} />
                 </li>
               ))}
             </ul>
