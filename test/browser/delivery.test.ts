@@ -109,6 +109,15 @@ describeBrowser('pipelines and delivery in the portal', () => {
     await page.getByRole('heading', { level: 1, name: 'Environment staging' }).waitFor();
     await page.getByRole('heading', { name: /shop/ }).first().waitFor();
     await screenshotViewports(page, 'environment-staging');
+
+    // The same promotion from dev's page: the workload's card, a confirming dialog.
+    await portal.open('/environments/dev');
+    await page.getByRole('button', { name: 'Promote to staging' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Promote shop to staging?' });
+    await screenshot(page, 'environment-promote-dialog');
+    await dialog.getByRole('button', { name: 'Promote', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /Deployment #\d+ to staging started/ }).waitFor();
+    await until(async () => (await pavedOf.call('GET', '/api/delivery/deployments?environment=staging')).body.items as { status: string }[], (items) => items.length === 2 && items.every((item) => item.status === 'succeeded'), 60_000);
     await removeEverything(pavedOf);
   });
 });

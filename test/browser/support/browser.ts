@@ -66,12 +66,20 @@ export interface Portal {
  * Sets up one Paved and one browser for the test file (in `beforeAll`), a page per test, and
  * checks each page's console after its test. Returns an object filled in before the tests run.
  */
-export function usePortal(options: { env?: Record<string, string>; setup?: (paved: TestPaved, baseUrl: string) => Promise<void> } = {}): Portal {
+export function usePortal(
+  options: {
+    env?: Record<string, string>;
+    /** After Paved listens, before the browser opens (e.g. `paved.start()`, test data). */
+    setup?: (paved: TestPaved, baseUrl: string) => Promise<void>;
+  } = {},
+): Portal {
   const portal = { consoleErrors: [] as string[] } as Portal;
   let allowed: RegExp[] = [];
 
+  let builtAt: number | undefined;
   beforeAll(async () => {
     printScreenshotsFolderOnce();
+    builtAt = portalBuiltAt();
     portal.browser = await launchChromium();
     portal.paved = await startTestPaved('sqlite', {}, options.env ?? {});
     portal.baseUrl = await portal.paved.app.listen({ port: 0, host: '127.0.0.1' });
@@ -83,7 +91,14 @@ export function usePortal(options: { env?: Record<string, string>; setup?: (pave
   afterAll(async () => {
     await portal.context?.close();
     await portal.browser?.close();
-    await portal.paved?.close();
+    if (portal.paved) {
+      // Pipeline runs the scenarios started (a golden path's first push, say) would hold up closing.
+      const runs = await portal.paved.call('GET', '/api/pipelines/runs?limit=200');
+      for (const run of (runs.body?.items ?? []) as { id: string; status: string }[]) {
+        if (run.status === 'queued' || run.status === 'running') await portal.paved.call('POST', `/api/pipelines/runs/${run.id}/cancel`);
+      }
+      await portal.paved.close();
+    }
   });
 
   beforeEach(async () => {
@@ -99,7 +114,9 @@ export function usePortal(options: { env?: Record<string, string>; setup?: (pave
   afterEach(async () => {
     const unexpected = portal.consoleErrors.filter((error) => !allowed.some((pattern) => pattern.test(error)));
     await portal.page?.close();
-    expect(unexpected, 'the page logged errors to the console').toEqual([]);
+    // On a shared machine another test run's global setup may rebuild dist/web under this one.
+    const rebuilt = builtAt !== portalBuiltAt() ? ' (dist/web was rebuilt during this test file: another build or test run?)' : '';
+    expect(unexpected, `the page logged errors to the console${rebuilt}`).toEqual([]);
   });
 
   portal.allowConsoleErrors = (...patterns) => {
@@ -115,6 +132,14 @@ export function usePortal(options: { env?: Record<string, string>; setup?: (pave
   };
   return portal;
 }
+
+const portalBuiltAt = (): number | undefined => {
+  try {
+    return fs.statSync(path.join(PACKAGE_ROOT, 'dist/web/index.html')).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
 
 let printed = false;
 
