@@ -32,6 +32,7 @@ export function CatalogPage() {
     [queryClient, urlQuery, update],
   );
   const onFacet = useCallback((param: FacetParam, value: string) => update({ [param]: value }), [update]);
+  const clearFilters = useCallback(() => update(Object.fromEntries(FACETS.map((facet) => [facet.param, undefined]))), [update]);
   const onToggleOrder = useCallback(() => update({ order: query.order === 'asc' ? 'desc' : undefined }), [update, query.order]);
 
   // Kept while the chosen values stay the same (typing changes the URL, not these).
@@ -55,9 +56,9 @@ export function CatalogPage() {
             counts={facets.counts}
             values={values}
             busy={facets.isPending}
-            canClear={filtered}
+            canClear={Object.keys(query.filter).length > 0}
             onChange={onFacet}
-            onClear={clear}
+            onClear={clearFilters}
           />
           {facets.error && <p className="error-text">Filter counts are unavailable: {facets.error.message}</p>}
         </aside>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import { useSearchParams } from 'react-router';
 import type { EntitiesQuery } from '../api/get-entities.js';
 
@@ -21,6 +21,10 @@ export const PAGE_SIZES = [25, 50, 100] as const;
  */
 export function useCatalogParams() {
   const [params, setParams] = useSearchParams();
+  // React Router gives a new setter with every URL; the page's callbacks (and the memoized
+  // filters and table taking them) stay the same by calling the latest one.
+  const latestSetParams = useRef(setParams);
+  latestSetParams.current = setParams;
 
   const query: EntitiesQuery = useMemo(() => {
     const filter: Record<string, string> = {};
@@ -41,7 +45,7 @@ export function useCatalogParams() {
   /** Sets (or, with an empty value, removes) URL parameters; anything but paging drops the cursor. */
   const update = useCallback(
     (changes: Record<string, string | undefined>, options: { replace?: boolean } = {}) => {
-      setParams(
+      latestSetParams.current(
         (previous) => {
           const next = new URLSearchParams(previous);
           for (const [key, value] of Object.entries(changes)) {
@@ -54,10 +58,10 @@ export function useCatalogParams() {
         { replace: options.replace ?? false },
       );
     },
-    [setParams],
+    [],
   );
 
-  const clear = useCallback(() => setParams(new URLSearchParams()), [setParams]);
+  const clear = useCallback(() => latestSetParams.current(new URLSearchParams()), []);
 
   return { params, query, update, clear };
 }
