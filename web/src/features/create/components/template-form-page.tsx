@@ -72,8 +72,13 @@ export function TemplateFormPage() {
   function change(event: IChangeEvent) {
     const next = (event.formData ?? {}) as Record<string, unknown>;
     setValues((previous) => ({ ...previous, ...next }));
-    // A field's server problem goes away once the user changes that field.
-    setProblems((previous) => previous.filter((problem) => problem.page !== page || next[problem.path.split('.')[0] ?? ''] === values[problem.path.split('.')[0] ?? '']));
+    // A field's server problem goes away once the user changes that field; the summary with the last one.
+    const field = (problem: FormProblem) => problem.path.split('.')[0] ?? '';
+    const remaining = problems.filter((problem) => problem.page !== page || next[field(problem)] === values[field(problem)]);
+    if (remaining.length !== problems.length) {
+      setProblems(remaining);
+      if (remaining.length === 0) setFailure(null);
+    }
   }
 
   return (
