@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { session } from '../api/client.js';
-import { useMe } from '../features/auth/use-me.js';
+import { useMe } from '../api/use-me.js';
 
 /** The frame of every signed-in page: the main navigation, who is signed in, and the page. */
 export const NAVIGATION = [

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { ApiError, session } from '../../api/client.js';
 import { LoadingState } from '../../components/states.js';
-import { useMe } from './use-me.js';
+import { useMe } from '../../api/use-me.js';
 
 /** Pages behind it need a valid token; without one (or with a revoked one) the user signs in first. */
 export function RequireSignIn({ children }: { children: ReactNode }) {

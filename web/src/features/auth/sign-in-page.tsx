@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { ApiError, api, session } from '../../api/client.js';
-import type { Me } from './use-me.js';
+import type { Me } from '../../api/use-me.js';
 
 /**
  * Sign-in with an API token. The form checks the token against the server before keeping it;

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { api } from '../../api/client.js';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.js';
 import { StatusBadge } from '../../components/status-badge.js';
-import { useMe } from '../auth/use-me.js';
+import { useMe } from '../../api/use-me.js';
 
 interface EntitySummary {
   kind: string;

@@ -1,6 +1,6 @@
 import { EntityLink } from '../../../components/entity-name.js';
 import { EmptyState, LoadingState } from '../../../components/states.js';
-import { useMe } from '../../auth/use-me.js';
+import { useMe } from '../../../api/use-me.js';
 import { useUserEntity } from '../api/get-user-entity.js';
 import { NewTokenForm } from './new-token-form.js';
 import { TokensTable } from './tokens-table.js';

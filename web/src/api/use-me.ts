@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from '../../api/client.js';
+import { api } from './client.js';
 
 /** Who is signed in, as `GET /api/access/me` says. */
 export interface Me {
