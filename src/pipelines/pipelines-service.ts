@@ -214,19 +214,23 @@ export function createPipelinesService(deps: PipelinesServiceDeps) {
 
     /**
      * Every repository's runs, newest first: what the portal's Runs page lists. A run's status is
-     * its task's, so filtering by status reads the task table in the same query (a run whose task
-     * is not queued yet counts as queued); it does not check that the repositories still exist.
+     * its task's, so a status filter asks the task engine for the latest tasks in that status
+     * (at most 1,000) and keeps the runs among them; it does not check that repositories exist.
      */
     async listAll(query: { repository?: string; status?: PipelineRun['status']; branch?: string; limit: number }): Promise<PipelineRun[]> {
-      let select = db.selectFrom('pipeline_runs as r').leftJoin('tasks as t', 't.id', 'r.id').select('r.id');
+      let select = db.selectFrom('pipeline_runs').select('id');
       if (query.repository) {
         const [namespace, name] = query.repository.split('/');
         if (!namespace || !name) throw new InvalidInputError('pipelines.repository_invalid', `"${query.repository}" is not a repository; use <namespace>/<name>`, { path: 'repository' });
-        select = select.where('r.namespace', '=', namespace).where('r.name', '=', name);
+        select = select.where('namespace', '=', namespace).where('name', '=', name);
       }
-      if (query.branch) select = select.where('r.branch', '=', query.branch);
-      if (query.status) select = select.where((eb) => eb.fn.coalesce('t.status', eb.val('queued')), '=', query.status);
-      const rows = await select.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(query.limit).execute();
+      if (query.branch) select = select.where('branch', '=', query.branch);
+      if (query.status) {
+        const { tasks: inStatus } = await tasks.list({ kind: PIPELINE_TASK_KIND, status: query.status, limit: 1_000, offset: 0 });
+        if (inStatus.length === 0) return [];
+        select = select.where('id', 'in', inStatus.map((task) => task.id));
+      }
+      const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
       return Promise.all(rows.map((row) => get(row.id)));
     },
 
