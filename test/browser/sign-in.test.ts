@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { TEAM_A_PEOPLE } from '../support/people.js';
 import { describeBrowser, screenshot, screenshotViewports, usePortal } from './support/browser.js';
 
 describeBrowser('signing in to the portal', () => {
@@ -69,5 +70,47 @@ describeBrowser('signing in to the portal', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Catalog');
     await page.keyboard.press('Enter');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/catalog');
+  });
+});
+
+describeBrowser('the profile page', () => {
+  let adaToken = '';
+  const portal = usePortal({
+    setup: async (paved) => {
+      await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+      adaToken = (await paved.call('POST', '/api/access/tokens', { body: { name: 'browser', userRef: 'user:default/ada' } })).body.token;
+    },
+  });
+
+  it('shows a user her name, her teams and her tokens, and makes a token she can sign in with', async () => {
+    const { page } = portal;
+    await portal.open('/sign-in');
+    await page.getByLabel('API token').fill(adaToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: /Welcome, ada/ }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'My teams' }).waitFor();
+    await page.getByRole('link', { name: 'team-a' }).first().waitFor();
+
+    await page.getByRole('link', { name: /Signed in as ada/ }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/me');
+    await page.getByRole('heading', { level: 1, name: 'ada' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Teams' }).waitFor();
+    await page.getByRole('link', { name: 'team-a' }).first().waitFor();
+    await page.getByRole('heading', { level: 2, name: 'API tokens' }).waitFor();
+    await page.getByText('browser', { exact: true }).first().waitFor();
+    await screenshotViewports(page, 'me', { knownOverflow: 'the API tokens table (720 px) widens the page on a phone; reported 10:10 UTC' });
+
+    await page.getByRole('textbox', { name: 'Token name' }).fill('laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByLabel('New token secret').innerText()).trim();
+    expect(secret.length).toBeGreaterThan(16);
+    await screenshot(page, 'me-token-created');
+
+    // The new token signs in.
+    portal.allowConsoleErrors(/status of 401 .*\/api\/access\/me/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').fill(secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: /Welcome, ada/ }).waitFor();
   });
 });

@@ -174,7 +174,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * `<name>-phone.png`, and a check that on the phone nothing runs off the side of the screen.
  * Leaves the page at the laptop size.
  */
-export async function screenshotViewports(page: Page, name: string): Promise<void> {
+export async function screenshotViewports(page: Page, name: string, options: { knownOverflow?: string } = {}): Promise<void> {
   try {
     await page.setViewportSize(LAPTOP);
     await screenshot(page, `${name}-laptop`);
@@ -182,7 +182,21 @@ export async function screenshotViewports(page: Page, name: string): Promise<voi
     await page.waitForTimeout(100);
     await screenshot(page, `${name}-phone`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} on a 390 px phone is ${overflow} px wider than the screen`).toBeLessThanOrEqual(0);
+    if (overflow > 0) {
+      // The widest elements that stick out, to say what to fix.
+      const culprits = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .map((element) => ({ element, right: element.getBoundingClientRect().right }))
+          .filter(({ right }) => right > window.innerWidth + 1)
+          .sort((a, b) => b.right - a.right)
+          .slice(0, 3)
+          .map(({ element, right }) => `<${element.tagName.toLowerCase()} class="${element.getAttribute('class') ?? ''}"> to ${Math.round(right)} px`),
+      );
+      const message = `${name} on a 390 px phone is ${overflow} px wider than the screen: ${culprits.join(', ')}`;
+      // A layout bug already reported to the page's owner: said, not failed, until it is fixed.
+      if (options.knownOverflow) console.warn(`KNOWN (${options.knownOverflow}): ${message}`);
+      else expect(overflow, message).toBeLessThanOrEqual(0);
+    }
   } finally {
     await page.setViewportSize(LAPTOP);
   }
