@@ -43,7 +43,7 @@ describeBrowser('the catalog and entity pages', () => {
     // A link with filters opens on them, too.
     await portal.open('/catalog?kind=api&q=cart');
     await expect.poll(rowNames).toEqual(['cart-api']);
-  });
+  }, 90_000);
 
   it('opens an entity from the table and follows its relations, in the list and in the graph', async () => {
     const { page } = portal;
@@ -76,7 +76,7 @@ describeBrowser('the catalog and entity pages', () => {
     await node.click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/catalog/default/component/cart-service');
     await page.getByRole('heading', { level: 1, name: 'cart-service' }).waitFor();
-  });
+  }, 90_000);
 
   it('moves between the entity tabs with the arrow keys', async () => {
     const { page } = portal;
@@ -88,5 +88,5 @@ describeBrowser('the catalog and entity pages', () => {
     expect(await page.getByRole('tab', { name: 'Problems' }).evaluate((element) => element === document.activeElement)).toBe(true);
     await page.keyboard.press('Home');
     await expect.poll(() => query().get('tab')).toBeNull();
-  });
+  }, 90_000);
 });

@@ -70,5 +70,5 @@ describeBrowser('creating from a golden path in the portal', () => {
     await portal.open('/runs');
     await page.getByText('Node.js HTTP service').first().waitFor();
     await screenshotViewports(page, 'runs-templates');
-  });
+  }, 90_000);
 });

@@ -77,7 +77,7 @@ describeBrowser('pipelines and delivery in the portal', () => {
     await portal.open('/runs?view=pipelines');
     await page.getByText('team-a/shop').first().waitFor();
     await screenshotViewports(page, 'runs-pipelines');
-  });
+  }, 90_000);
 
   it('promotes a deployment from dev to staging on the component page, and shows it on the environment page', async () => {
     const { page } = portal;
@@ -119,5 +119,5 @@ describeBrowser('pipelines and delivery in the portal', () => {
     await page.getByRole('status').filter({ hasText: /Deployment #\d+ to staging started/ }).waitFor();
     await until(async () => (await pavedOf.call('GET', '/api/delivery/deployments?environment=staging')).body.items as { status: string }[], (items) => items.length === 2 && items.every((item) => item.status === 'succeeded'), 60_000);
     await removeEverything(pavedOf);
-  });
+  }, 90_000);
 });
