@@ -7,7 +7,7 @@ import { useMe } from '../../api/use-me.js';
 
 interface EntitySummary {
   kind: string;
-  metadata: { name: string; namespace?: string; description?: string };
+  metadata: { name: string; namespace?: string; description?: string; annotations?: Record<string, string> };
   spec?: { type?: string; lifecycle?: string };
 }
 
@@ -16,6 +16,16 @@ interface TemplateRun {
   status: string;
   createdAt: string;
   spec: { templateInfo: { entityRef: string } };
+}
+
+interface PipelineRunSummary {
+  id: string;
+  repository: string;
+  number: number;
+  branch: string;
+  status: string;
+  createdAt: string;
+  createdBy: string;
 }
 
 interface DeploymentSummary {
@@ -43,10 +53,19 @@ export function HomePage() {
     enabled: owners.length > 0,
     queryFn: () => {
       const filters = owners.map((owner) => `filter=${encodeURIComponent(`kind=component,relations.ownedBy=${owner}`)}`).join('&');
-      return api<{ items: EntitySummary[] }>(`/api/catalog/entities/by-query?${filters}&limit=20&orderField=metadata.name,asc&fields=kind,metadata.name,metadata.namespace,metadata.description,spec.type,spec.lifecycle`);
+      return api<{ items: EntitySummary[] }>(`/api/catalog/entities/by-query?${filters}&limit=20&orderField=metadata.name,asc&fields=kind,metadata.name,metadata.namespace,metadata.description,metadata.annotations,spec.type,spec.lifecycle`);
     },
   });
   const runs = useQuery({ queryKey: ['home', 'template-runs'], queryFn: () => api<{ tasks: TemplateRun[] }>('/api/scaffolder/v2/tasks?limit=5') });
+  // The pipelines of my components' repositories (their paved.dev/git-repository annotation), and the runs I started.
+  const repositories = new Set((components.data?.items ?? []).flatMap((entity) => entity.metadata.annotations?.['paved.dev/git-repository'] ?? []));
+  const pipelineRuns = useQuery({
+    queryKey: ['home', 'pipeline-runs'],
+    queryFn: () => api<{ items: PipelineRunSummary[] }>('/api/pipelines/runs?limit=100'),
+    // Live while something runs.
+    refetchInterval: (query) => (query.state.data?.items.some((run) => run.status === 'queued' || run.status === 'running') ? 3_000 : false),
+  });
+  const myPipelineRuns = (pipelineRuns.data?.items ?? []).filter((run) => repositories.has(run.repository) || run.createdBy === me.data?.userRef).slice(0, 6);
   const deployments = useQuery({ queryKey: ['home', 'deployments'], queryFn: () => api<{ items: DeploymentSummary[] }>('/api/delivery/deployments?limit=50') });
   const mine = (deployments.data?.items ?? []).filter((deployment) => deployment.createdBy === me.data?.userRef || owners.some((owner) => deployment.componentRef !== null && owner === deployment.componentRef)).slice(0, 8);
 
@@ -105,6 +124,28 @@ export function HomePage() {
                 <li key={run.id}>
                   <Link to={`/create/runs/${run.id}`}>{refName(run.spec.templateInfo.entityRef)}</Link> <StatusBadge status={run.status} />
                   <span className="muted"> {new Date(run.createdAt).toLocaleString()}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </article>
+
+        <article className="card" aria-labelledby="my-pipeline-runs">
+          <h2 id="my-pipeline-runs">My pipeline runs</h2>
+          {pipelineRuns.isPending ? (
+            <LoadingState />
+          ) : pipelineRuns.error ? (
+            <ErrorState error={pipelineRuns.error} retry={() => void pipelineRuns.refetch()} />
+          ) : myPipelineRuns.length === 0 ? (
+            <EmptyState title="No pipeline runs of your components yet" />
+          ) : (
+            <ul className="list">
+              {myPipelineRuns.map((run) => (
+                <li key={run.id}>
+                  <Link to={`/runs/pipelines/${run.id}`}>
+                    {run.repository} #{run.number}
+                  </Link>{' '}
+                  <StatusBadge status={run.status} /> <span className="muted">{run.branch}</span>
                 </li>
               ))}
             </ul>
