@@ -47,9 +47,6 @@ describeBrowser('signing in to the portal', () => {
     const { page } = portal;
     await portal.signIn();
     await portal.open('/');
-    // Known: a page opened without a token still asks /api/access/me, without one (useMe runs
-    // before RequireSignIn looks for a token), which the browser logs as a 401. Reported 10:10.
-    portal.allowConsoleErrors(/status of 401 .*\/api\/access\/me/);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     expect(await page.evaluate(() => localStorage.getItem('paved.token'))).toBeNull();
@@ -98,7 +95,7 @@ describeBrowser('the profile page', () => {
     await page.getByRole('link', { name: 'team-a' }).first().waitFor();
     await page.getByRole('heading', { level: 2, name: 'API tokens' }).waitFor();
     await page.getByText('browser', { exact: true }).first().waitFor();
-    await screenshotViewports(page, 'me', { knownOverflow: 'the API tokens table (720 px) widens the page on a phone; reported 10:10 UTC' });
+    await screenshotViewports(page, 'me');
 
     await page.getByRole('textbox', { name: 'Token name' }).fill('laptop');
     await page.getByRole('button', { name: 'Create token' }).click();

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from './client.js';
+import { api, session } from './client.js';
 
 /** Who is signed in, as `GET /api/access/me` says. */
 export interface Me {
@@ -11,5 +11,6 @@ export interface Me {
 }
 
 export function useMe() {
-  return useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/api/access/me') });
+  // Without a token there is nobody to ask about (the page goes to sign-in instead).
+  return useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/api/access/me'), enabled: session.token() !== null });
 }
