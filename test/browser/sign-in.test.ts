@@ -32,14 +32,14 @@ describeBrowser('signing in to the portal', () => {
     await page.getByRole('link', { name: /Signed in as admin/ }).waitFor();
   }, 90_000);
 
-  it('shows the signed-in user on the home page, with the main navigation and the four cards', async () => {
+  it('shows the signed-in user on the home page, with the main navigation and the five cards', async () => {
     const { page } = portal;
     await portal.signIn();
     await portal.open('/');
     await page.getByRole('heading', { level: 1, name: /Welcome, admin/ }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     for (const label of ['Home', 'Catalog', 'Create', 'Runs', 'Environments']) await nav.getByRole('link', { name: label, exact: true }).waitFor();
-    for (const card of ['My components', 'My teams', 'My template runs', 'My deployments']) await page.getByRole('heading', { level: 2, name: card }).waitFor();
+    for (const card of ['My components', 'My teams', 'My template runs', 'My pipeline runs', 'My deployments']) await page.getByRole('heading', { level: 2, name: card }).waitFor();
     await screenshotViewports(page, 'home');
   }, 90_000);
 
