@@ -1,43 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
-
-export type DeploymentStatus = 'awaiting_approval' | 'queued' | 'deploying' | 'succeeded' | 'failed' | 'rejected';
-
-/** A deployment as `/api/delivery/deployments` shows it. */
-export interface Deployment {
-  id: string;
-  number: number;
-  workload: string;
-  environment: string;
-  componentRef: string | null;
-  repository: string;
-  commit: string;
-  reason: string;
-  sourceDeploymentId: string | null;
-  status: DeploymentStatus;
-  error: string | null;
-  rolledBack: boolean;
-  createdBy: string;
-  createdAt: string;
-  finishedAt: string | null;
-  timeToReadyMs: number | null;
-}
-
-/** One workload in one environment: what should run there and how it is doing. */
-export interface WorkloadState {
-  environment: string;
-  workload: string;
-  deployment: Deployment;
-  instance?: { health: string; url?: string; startedAt: string };
-  timeToProvisionMs: number | null;
-}
-
-export interface Environment {
-  name: string;
-  longLived: boolean;
-  promotesTo: string | null;
-  requiresApproval: boolean;
-}
+import type { Deployment, WorkloadState } from '../../../api/delivery.js';
 
 const FINISHED = new Set(['succeeded', 'failed', 'rejected']);
 export const isSettled = (deployment: { status: string }) => FINISHED.has(deployment.status);
@@ -60,11 +23,6 @@ export function deploymentsQueryOptions(componentRef: string) {
   });
 }
 
-/** `GET /api/delivery/environments`: where promotion goes from each one. */
-export function environmentsQueryOptions() {
-  return queryOptions({ queryKey: ['delivery', 'environments'], queryFn: () => api<{ items: Environment[] }>('/api/delivery/environments'), staleTime: 60_000 });
-}
-
 /** `GET /api/delivery/deployments/:id`, asked again every second until it has settled. */
 export function deploymentQueryOptions(id: string) {
   return queryOptions({
@@ -76,5 +34,4 @@ export function deploymentQueryOptions(id: string) {
 
 export const useWorkloads = (componentRef: string) => useQuery(workloadsQueryOptions(componentRef));
 export const useDeployments = (componentRef: string) => useQuery(deploymentsQueryOptions(componentRef));
-export const useEnvironments = () => useQuery(environmentsQueryOptions());
 export const useDeployment = (id: string) => useQuery(deploymentQueryOptions(id));

@@ -1,24 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
+import type { PipelineRun } from '../../../api/pipelines.js';
 import type { RepositoryName } from './get-repository.js';
 
-/** A pipeline run as `/api/pipelines` shows it. */
-export interface PipelineRun {
-  id: string;
-  repository: string;
-  number: number;
-  branch: string;
-  commit: string;
-  event: 'push' | 'manual' | 'schedule';
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  failedJob: string | null;
-  jobs: { job: string; steps: { name: string; exitCode: number | null; durationMs: number; skipped?: string }[] }[];
-}
+export type { PipelineRun } from '../../../api/pipelines.js';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 export const isFinished = (run: { status: string }) => FINISHED.has(run.status);

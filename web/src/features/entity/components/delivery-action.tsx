@@ -1,7 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { StatusBadge } from '../../../components/status-badge.js';
-import { type Deployment, isSettled, useDeployment } from '../api/get-deliveries.js';
+import type { Deployment } from '../../../api/delivery.js';
+import { isSettled, useDeployment } from '../api/get-deliveries.js';
 
 /**
  * A button that changes what runs (promote, roll back): it asks first, then calls, then shows

@@ -1,7 +1,7 @@
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
 import { StatusBadge } from '../../../components/status-badge.js';
-import { promoteDeployment, rollbackDeployment } from '../api/change-deployment.js';
-import { type Deployment, useDeployments, useEnvironments, useWorkloads } from '../api/get-deliveries.js';
+import { type Deployment, promoteDeployment, rollbackDeployment, useEnvironments } from '../../../api/delivery.js';
+import { useDeployments, useWorkloads } from '../api/get-deliveries.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { DeliveryAction } from './delivery-action.js';
 

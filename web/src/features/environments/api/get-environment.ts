@@ -1,39 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
-import type { Environment } from './get-environments.js';
-
-export type DeploymentStatus = 'awaiting_approval' | 'queued' | 'deploying' | 'succeeded' | 'failed' | 'rejected';
-
-export interface Deployment {
-  id: string;
-  number: number;
-  workload: string;
-  environment: string;
-  componentRef: string | null;
-  repository: string;
-  commit: string;
-  reason: string;
-  status: DeploymentStatus;
-  error: string | null;
-  rolledBack: boolean;
-  createdBy: string;
-  createdAt: string;
-  finishedAt: string | null;
-  timeToReadyMs: number | null;
-}
-
-export interface WorkloadState {
-  environment: string;
-  workload: string;
-  deployment: Deployment;
-  instance?: {
-    health: 'starting' | 'ready' | 'unhealthy' | 'crash-loop' | 'stopped' | 'delivered';
-    url?: string;
-    containers: { name: string; restarts: number; health: string; lastExit?: string }[];
-    startedAt: string;
-  };
-  timeToProvisionMs: number | null;
-}
+import type { Environment, WorkloadState } from '../../../api/delivery.js';
 
 export interface Resource {
   key: string;

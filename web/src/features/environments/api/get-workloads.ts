@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
-import type { WorkloadState } from './get-environment.js';
+import type { WorkloadState } from '../../../api/delivery.js';
 
 /** What runs where, across every environment: each workload's deployment and health. */
 export const getWorkloads = () => api<{ items: WorkloadState[] }>('/api/delivery/workloads');

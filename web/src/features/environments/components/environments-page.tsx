@@ -1,8 +1,8 @@
 import { Link } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../../../components/states.js';
 import { StatusBadge } from '../../../components/status-badge.js';
-import type { WorkloadState } from '../api/get-environment.js';
-import { type Environment, useEnvironments } from '../api/get-environments.js';
+import type { WorkloadState } from '../../../api/delivery.js';
+import { type Environment, useEnvironments } from '../../../api/delivery.js';
 import { useWorkloads } from '../api/get-workloads.js';
 
 function EnvironmentCard({ environment, workloads }: { environment: Environment; workloads: WorkloadState[] | undefined }) {

@@ -3,7 +3,7 @@ import { ConfirmButton } from '../../../components/confirm-button.js';
 import { EntityLink } from '../../../components/entity-name.js';
 import { formatDuration } from '../../../components/format-duration.js';
 import { StatusBadge } from '../../../components/status-badge.js';
-import type { WorkloadState } from '../api/get-environment.js';
+import type { WorkloadState } from '../../../api/delivery.js';
 import { usePromoteDeployment } from '../api/promote-deployment.js';
 import { useRollbackWorkload } from '../api/rollback-workload.js';
 import { WorkloadOutput } from './workload-output.js';

@@ -1,30 +1,8 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client.js';
 
-export type PipelineRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const PIPELINE_RUN_STATUSES: PipelineRunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-
-export interface PipelineJob {
-  job: string;
-  steps: { name: string; exitCode: number | null; durationMs: number; stopped?: string; skipped?: string }[];
-}
-
-export interface PipelineRun {
-  id: string;
-  repository: string;
-  number: number;
-  branch: string;
-  commit: string;
-  event: 'push' | 'manual' | 'schedule';
-  status: PipelineRunStatus;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  failedJob: string | null;
-  jobs: PipelineJob[];
-}
+export { PIPELINE_RUN_STATUSES, type PipelineJob, type PipelineRun, type PipelineRunStatus } from '../../../api/pipelines.js';
+import type { PipelineRun, PipelineRunStatus } from '../../../api/pipelines.js';
 
 export interface PipelineRunFilter {
   repository?: string;
