@@ -6,6 +6,8 @@ import path from 'node:path';
  * own entry point (dist/src/main.js) or drive the portal run the code as shipped, not a stale build.
  */
 export default function buildOnce(): void {
+  // While working on one test file (PAVED_TEST_SKIP_BUILD=1): the build of the last full run is kept.
+  if (process.env.PAVED_TEST_SKIP_BUILD === '1') return;
   const root = path.resolve(import.meta.dirname, '../..');
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   // The portal too: the browser tests drive the build that Paved serves.
