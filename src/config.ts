@@ -3,6 +3,24 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
+/** The package registries a build needs, the sandbox's egress allow-list unless configured. */
+const DEFAULT_EGRESS = [
+  'registry.npmjs.org',
+  'registry.yarnpkg.com',
+  'pypi.org',
+  'files.pythonhosted.org',
+  'deb.debian.org',
+  'security.debian.org',
+  'proxy.golang.org',
+  'sum.golang.org',
+  'crates.io',
+  'static.crates.io',
+  'index.crates.io',
+  'repo.maven.apache.org',
+  'rubygems.org',
+  'api.nuget.org',
+];
+
 /**
  * One typed, validated configuration. Sources, weakest first: defaults, `paved.yaml` (or the
  * file named by `PAVED_CONFIG`), environment variables.
@@ -98,6 +116,38 @@ const configSchema = z.object({
       ingressDomain: z.string().regex(/^[a-z0-9.-]+$/, 'a DNS domain').default('apps.paved.localhost'),
     })
     .prefault({}),
+  /** The sandbox user code runs in (pipeline steps, local workloads). */
+  sandbox: z
+    .object({
+      /**
+       * `bubblewrap` (default): user code runs isolated, and is refused while bubblewrap cannot
+       * run. `off`: it runs as Paved's own user, seeing everything Paved sees — a single-user
+       * laptop only; logged as a warning at start and in every run.
+       */
+      mode: z.enum(['bubblewrap', 'off']).default('bubblewrap'),
+      /** The bubblewrap binary (looked up in PATH when not absolute). */
+      bwrap: z.string().min(1).default('bwrap'),
+      /** The unprivileged user and group sandboxed code runs as when Paved runs as root: dedicate one to Paved. */
+      uid: z.coerce.number().int().min(1).default(65534),
+      gid: z.coerce.number().int().min(1).default(65534),
+      /** A pipeline job's limits when its pipeline file sets none (`limits:`). */
+      memory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 2Gi').default('2Gi'),
+      cpus: z.coerce.number().positive().default(2),
+      pids: z.coerce.number().int().positive().default(1024),
+      /**
+       * Hosts sandboxed code may reach through Paved's egress proxy (`name`, `*.domain`, or
+       * `name:port`; ports 443 and 80 otherwise). Loopback, private and link-local addresses are
+       * refused whatever this says.
+       */
+      egress: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'a host name, *.domain or host:port')).default(DEFAULT_EGRESS),
+      /** Whether local workloads get the egress proxy too (pipelines always do); off: a workload reaches only its own resources. */
+      workloadEgress: z.boolean().default(false),
+      /** A local workload container's limits when its score.yaml sets none (`resources.limits`). */
+      workloadMemory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 512Mi').default('512Mi'),
+      workloadCpus: z.coerce.number().positive().default(1),
+      workloadPids: z.coerce.number().int().positive().default(256),
+    })
+    .prefault({}),
   catalog: z
     .object({
       /** Directories `file` locations may read from; none means file locations are refused. */
@@ -155,6 +205,20 @@ function fromEnv(env: Env): Record<string, unknown> {
     }),
     catalog: dropUndefined(catalog),
     pipelines: dropUndefined({ scheduleCheckSeconds: env.PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS }),
+    sandbox: dropUndefined({
+      mode: env.PAVED_SANDBOX,
+      bwrap: env.PAVED_SANDBOX_BWRAP,
+      uid: env.PAVED_SANDBOX_UID,
+      gid: env.PAVED_SANDBOX_GID,
+      memory: env.PAVED_SANDBOX_MEMORY,
+      cpus: env.PAVED_SANDBOX_CPUS,
+      pids: env.PAVED_SANDBOX_PIDS,
+      egress: list(env.PAVED_SANDBOX_EGRESS),
+      workloadEgress: env.PAVED_SANDBOX_WORKLOAD_EGRESS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_SANDBOX_WORKLOAD_EGRESS),
+      workloadMemory: env.PAVED_SANDBOX_WORKLOAD_MEMORY,
+      workloadCpus: env.PAVED_SANDBOX_WORKLOAD_CPUS,
+      workloadPids: env.PAVED_SANDBOX_WORKLOAD_PIDS,
+    }),
     delivery: dropUndefined({
       provisionerFolders: list(env.PAVED_DELIVERY_PROVISIONERS),
       postgresUrl: env.PAVED_DELIVERY_POSTGRES_URL,
@@ -212,6 +276,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
     pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
+    sandbox: { ...(fileValues.sandbox as object | undefined), ...(envValues.sandbox as object) },
     delivery: { ...(fileValues.delivery as object | undefined), ...(envValues.delivery as object) },
   };
   const result = configSchema.safeParse(merged);
