@@ -4,17 +4,19 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { type EntityService, createEntityService } from './entity-service.js';
 import type { ReaderOptions } from './ingestion/types.js';
-import { type LocationService, createLocationService } from './location-service.js';
+import { type LocationService, type LocationTrust, createLocationService } from './location-service.js';
 import { catalogRoutes } from './routes.js';
 
 export { catalogMigrations } from './migrations.js';
 export type { EntityService } from './entity-service.js';
-export type { LocationService } from './location-service.js';
+export type { LocationService, LocationTrust } from './location-service.js';
 
 export interface CatalogDeps {
   db: Kysely<Database>;
   logger: Logger;
   reader: ReaderOptions;
+  /** Who may describe what through a location: administrators' groups and trusted roots. */
+  trust: LocationTrust;
   /** Seconds between background re-reads of every location; 0 turns the refresh off. */
   refreshIntervalSeconds: number;
 }
@@ -32,7 +34,7 @@ export interface CatalogModule {
 /** The software catalog: entities, relations, locations, and the Backstage-compatible API. */
 export function createCatalog(deps: CatalogDeps): CatalogModule {
   const entities = createEntityService({ db: deps.db });
-  const locations = createLocationService({ db: deps.db, logger: deps.logger, reader: deps.reader });
+  const locations = createLocationService({ db: deps.db, logger: deps.logger, reader: deps.reader, trust: deps.trust });
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let stopped = false;

@@ -4,11 +4,12 @@ import type { Entity } from '@backstage/catalog-model';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { authorize } from '../access/authorize.js';
-import { type Principal, systemPrincipal } from '../access/principal.js';
+import { BOOTSTRAP_ADMIN_REF, type Principal, systemPrincipal } from '../access/principal.js';
 import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { LocationSpec, ReaderOptions } from './ingestion/types.js';
+import { type Registrant, insideTrustedRoot } from './processing/entity-admission.js';
 import { locationKeyOf } from './processing/process-files.js';
 import { type LocationReadSummary, processLocation } from './processing/process-location.js';
 import { deleteEntities } from './store/write-entities.js';
@@ -20,7 +21,8 @@ import {
   listLocations,
   locationStatusFromRow,
 } from './store/location-store.js';
-import { findEntitiesByRefs } from './store/read-entities.js';
+import { findEntitiesByRefs, groupsOfUser } from './store/read-entities.js';
+import type { LocationRow } from './tables.js';
 
 export interface AddLocationResult {
   location: CatalogLocation;
@@ -54,6 +56,15 @@ export interface LocationServiceDeps {
   db: Kysely<Database>;
   logger: Logger;
   reader: ReaderOptions;
+  trust: LocationTrust;
+}
+
+/** What decides which content a location may provide (see `admissionProblem`). */
+export interface LocationTrust {
+  /** Groups whose members are administrators (`PAVED_ADMIN_GROUPS`). */
+  adminGroups: readonly string[];
+  /** Directories, files and URL prefixes whose locations may describe users and groups whoever registered them. */
+  trustedLocations: readonly string[];
 }
 
 export function createLocationService(deps: LocationServiceDeps): LocationService {
@@ -62,12 +73,28 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
   // reads again, so the last read always reflects the source as of after the request.
   const running = new Map<string, Promise<LocationReadSummary>>();
 
+  /**
+   * The registrant's rights as of now, not as of registration: a user who left the team that owns
+   * an entity, or an administrator who is one no longer, stops providing what they may not.
+   */
+  async function registrantOf(row: Pick<LocationRow, 'created_by' | 'registered_as' | 'type' | 'target'>): Promise<Registrant> {
+    const spec = { type: row.type as LocationSpec['type'], target: row.target };
+    if (row.registered_as === 'system') return { principal: systemPrincipal, trusted: true };
+    if (row.registered_as === 'administrator-token') return { principal: { userRef: BOOTSTRAP_ADMIN_REF, isAdmin: true, ownershipRefs: [BOOTSTRAP_ADMIN_REF] }, trusted: true };
+    const groups = await groupsOfUser(db, row.created_by);
+    const isAdmin = groups.some((group) => deps.trust.adminGroups.includes(group));
+    const principal: Principal = { userRef: row.created_by, isAdmin, ownershipRefs: [row.created_by, ...groups] };
+    return { principal, trusted: isAdmin || insideTrustedRoot(spec, deps.trust.trustedLocations) };
+  }
+
   async function read(location: { id: string } & LocationSpec, actor: string): Promise<LocationReadSummary> {
     const previous = running.get(location.id);
     const next = (previous ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
-        const summary = await processLocation(db, location, deps.reader);
+        // Read from the row each time: who registered the location is Paved's record, not the caller's word.
+        const row = await getRow(location.id);
+        const summary = await processLocation(db, location, deps.reader, await registrantOf(row));
         await db
           .updateTable('catalog_locations')
           .set({
@@ -105,7 +132,8 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
       authorize(principal, 'catalog.location.create', { ref: locationKeyOf(spec) });
       const existing = await findLocationByTarget(db, spec.type, spec.target);
       if (options.dryRun) {
-        const { entities = [], ...summary } = await processLocation(db, { id: 'dry-run', ...spec }, deps.reader, { dryRun: true });
+        const registrant = await registrantOf({ created_by: principal.userRef, registered_as: registeredAs(principal), ...spec });
+        const { entities = [], ...summary } = await processLocation(db, { id: 'dry-run', ...spec }, deps.reader, registrant, { dryRun: true });
         return { location: { id: '', ...spec }, entities, exists: existing !== undefined, processing: summary };
       }
       if (existing) {
@@ -117,7 +145,7 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
       const id = crypto.randomUUID();
       await db
         .insertInto('catalog_locations')
-        .values({ id, type: spec.type, target: spec.target, created_by: principal.userRef, created_at: new Date().toISOString(), status: 'pending', errors: '[]', last_read_at: null, entity_count: 0 })
+        .values({ id, type: spec.type, target: spec.target, created_by: principal.userRef, registered_as: registeredAs(principal), created_at: new Date().toISOString(), status: 'pending', errors: '[]', last_read_at: null, entity_count: 0 })
         .execute();
       const summary = await read({ id, ...spec }, principal.userRef);
       if (summary.rootUnreadable) {
@@ -182,6 +210,13 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
       }
     },
   };
+}
+
+/** How a location's registrant is recorded; only Paved itself and the bootstrap token are trusted without a User entity. */
+function registeredAs(principal: Principal): LocationRow['registered_as'] {
+  if (principal === systemPrincipal || (principal.userRef === systemPrincipal.userRef && principal.isAdmin)) return 'system';
+  if (principal.userRef === BOOTSTRAP_ADMIN_REF && principal.isAdmin && principal.tokenId === undefined) return 'administrator-token';
+  return 'user';
 }
 
 function countsOf(summary: LocationReadSummary) {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { clusteredByPrimaryKey } from '../db/dialect.js';
 import { createTextSearchTable } from '../db/text-search.js';
 import type { ModuleMigrations } from '../db/migrate.js';
@@ -73,6 +73,16 @@ export const catalogMigrations: ModuleMigrations = {
         .insertInto('catalog_state')
         .values({ id: 1, version: 0 })
         .execute();
+    },
+  },
+  '2026-12-04-01-catalog-location-registrant': {
+    // Whose rights a location's content is admitted under is re-checked on every read; for that
+    // the row must say whether it was registered by Paved itself, the bootstrap administrator
+    // token (which stands for no User entity) or a user whose groups are looked up again.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('catalog_locations').addColumn('registered_as', 'text', (col) => col.notNull().defaultTo('user')).execute();
+      await sql`UPDATE catalog_locations SET registered_as = 'system' WHERE created_by = 'system'`.execute(db);
+      await sql`UPDATE catalog_locations SET registered_as = 'administrator-token' WHERE created_by = 'user:default/admin'`.execute(db);
     },
   },
 };

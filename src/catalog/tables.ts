@@ -51,6 +51,11 @@ export interface CatalogLocationsTable {
   type: string;
   target: string;
   created_by: string;
+  /**
+   * `system` (Paved's own demo and golden paths), `administrator-token` (the bootstrap token) or
+   * `user` (`created_by`'s rights are looked up again on every read of the location).
+   */
+  registered_as: 'system' | 'administrator-token' | 'user';
   created_at: string;
   /** `pending` before the first read, then `ok` or `error`. */
   status: string;

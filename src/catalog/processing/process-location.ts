@@ -5,6 +5,7 @@ import { refreshStatistics } from '../../db/refresh-statistics.js';
 import type { LocationSpec, ReaderOptions } from '../ingestion/types.js';
 import { deleteEntities, writeEntities, type ProcessedEntity } from '../store/write-entities.js';
 import type { LocationProblem } from '../store/location-store.js';
+import { type Registrant, admissionProblem } from './entity-admission.js';
 import { locationKeyOf, processFiles } from './process-files.js';
 
 export interface LocationReadSummary {
@@ -33,12 +34,15 @@ const STATISTICS_THRESHOLD = 1000;
  * batch, so memory stays flat however large the tree is. Entities from a file that could not be
  * read (missing, malformed, refused) are kept as they were; an entity whose new descriptor is
  * invalid keeps its last valid version. Only entities that really left their source are removed.
+ * Each entity must be admitted under the location's registrant (`admissionProblem`): one that is
+ * not is a problem of the location and is not stored, and a copy stored by an earlier read goes.
  * A dry run reads and validates the same way but stores nothing and returns the entities.
  */
 export async function processLocation(
   db: Kysely<Database>,
   location: { id: string } & LocationSpec,
   readerOptions: ReaderOptions,
+  registrant: Registrant,
   options: { dryRun?: boolean } = {},
 ): Promise<LocationReadSummary> {
   const source = `location:${location.id}`;
@@ -96,6 +100,11 @@ export async function processLocation(
           line,
           entityRef: processed.ref,
         });
+        continue;
+      }
+      const refused = admissionProblem(processed, registrant);
+      if (refused) {
+        summary.problems.push({ ...refused, file: file.fileKey, document, line, entityRef: processed.ref });
         continue;
       }
       seenRefs.add(processed.ref);
