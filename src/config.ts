@@ -171,6 +171,11 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+      /**
+       * Directories, files and URL prefixes whose locations may describe users and groups even when
+       * a non-administrator registered them (an org file only administrators can change).
+       */
+      trustedLocations: z.array(z.string()).default([]),
 
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -201,6 +206,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
     integrations: dropUndefined({
       github: dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL, webhookSecret: env.PAVED_GITHUB_WEBHOOK_SECRET }),
+    trustedLocations: list(env.PAVED_CATALOG_TRUSTED_LOCATIONS),
       gitlab: dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL, webhookToken: env.PAVED_GITLAB_WEBHOOK_TOKEN }),
     }),
     catalog: dropUndefined(catalog),
@@ -288,7 +294,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return {
     ...config,
     dataDir: path.resolve(cwd, config.dataDir),
-    catalog: { ...config.catalog, fileRoots: config.catalog.fileRoots.map((root) => path.resolve(cwd, root)) },
+    catalog: {
+      ...config.catalog,
+      fileRoots: config.catalog.fileRoots.map((root) => path.resolve(cwd, root)),
+      trustedLocations: config.catalog.trustedLocations.map((root) => (/^https?:\/\//i.test(root) ? root : path.resolve(cwd, root))),
+    },
     delivery: { ...config.delivery, provisionerFolders: config.delivery.provisionerFolders.map((folder) => path.resolve(cwd, folder)) },
   };
 }

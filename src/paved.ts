@@ -71,6 +71,8 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       fetchTimeoutMs: config.catalog.fetchTimeoutMs,
     },
     refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
+    // Users and groups (hence every right, administrators' included) only from trusted locations.
+    trust: { adminGroups: config.adminGroups, trustedLocations: config.catalog.trustedLocations },
   });
   const git = createGit({ db, dataDir: config.dataDir });
   const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
