@@ -154,6 +154,11 @@ const configSchema = z.object({
       fileRoots: z.array(z.string()).default([]),
       /** Hosts `url` locations may fetch even when they resolve to private addresses. */
       urlAllow: z.array(z.string()).default([]),
+      /**
+       * Directories, files and URL prefixes whose locations may describe users and groups even when
+       * a non-administrator registered them (an org file only administrators can change).
+       */
+      trustedLocations: z.array(z.string()).default([]),
       /** Seconds between background re-reads of every location; 0 turns refresh off. */
       refreshIntervalSeconds: z.coerce.number().min(0).default(300),
       /** Largest descriptor file read from a location, in bytes. */
@@ -171,11 +176,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-      /**
-       * Directories, files and URL prefixes whose locations may describe users and groups even when
-       * a non-administrator registered them (an org file only administrators can change).
-       */
-      trustedLocations: z.array(z.string()).default([]),
 
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -189,6 +189,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   const catalog = {
     fileRoots: list(env.PAVED_CATALOG_FILE_ROOTS),
     urlAllow: list(env.PAVED_CATALOG_URL_ALLOW),
+    trustedLocations: list(env.PAVED_CATALOG_TRUSTED_LOCATIONS),
     refreshIntervalSeconds: env.PAVED_CATALOG_REFRESH_SECONDS,
   };
   return {
@@ -206,7 +207,6 @@ function fromEnv(env: Env): Record<string, unknown> {
     goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
     integrations: dropUndefined({
       github: dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL, webhookSecret: env.PAVED_GITHUB_WEBHOOK_SECRET }),
-    trustedLocations: list(env.PAVED_CATALOG_TRUSTED_LOCATIONS),
       gitlab: dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL, webhookToken: env.PAVED_GITLAB_WEBHOOK_TOKEN }),
     }),
     catalog: dropUndefined(catalog),

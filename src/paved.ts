@@ -70,9 +70,9 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       maxFileBytes: config.catalog.maxFileBytes,
       fetchTimeoutMs: config.catalog.fetchTimeoutMs,
     },
-    refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
     // Users and groups (hence every right, administrators' included) only from trusted locations.
     trust: { adminGroups: config.adminGroups, trustedLocations: config.catalog.trustedLocations },
+    refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
   });
   const git = createGit({ db, dataDir: config.dataDir });
   const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
