@@ -80,7 +80,8 @@ describe.each(DIALECTS)('secrets on %s', (dialect) => {
     for (const name of ['lower_case', '1ABC', 'A-B', 'A%2FB']) {
       const refused = await paved.call('PUT', `/api/secrets/groups/default/team-a/${name}`, { token: ada, body: { value: 'v' } });
       expect(refused.status, name).toBe(400);
-      expect(refused.body.error.code).toBe('secrets.invalid_name');
+      // A "/" in a path parameter is refused by the shared path-parameter schemas before the service sees it.
+      expect(refused.body.error.code).toBe(name.includes('%') ? 'request.invalid' : 'secrets.invalid_name');
     }
     const badScope = await paved.call('PUT', '/api/secrets/groups/default/Team_A/OK', { token: ada, body: { value: 'v' } });
     expect(badScope.body.error.code).toBe('secrets.invalid_scope');

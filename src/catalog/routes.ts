@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idParam, nameParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import type { EntityService } from './entity-service.js';
 import type { LocationService } from './location-service.js';
@@ -41,7 +42,7 @@ const locationStatusSchema = locationSchema.extend({
   entityCount: z.number(),
   errors: z.array(problemSchema),
 });
-const refParams = z.object({ kind: z.string(), namespace: z.string(), name: z.string() });
+const refParams = z.object({ kind: nameParam, namespace: nameParam, name: nameParam });
 const limitParam = z.coerce.number().int().min(0).max(10_000);
 
 function parseOrderFields(values: string[], separator: ',' | ':'): OrderField[] {
@@ -156,13 +157,13 @@ export function catalogRoutes(entities: EntityService, locations: LocationServic
 
     app.get(
       '/entities/by-uid/:uid',
-      { schema: { summary: 'One entity by uid', params: z.object({ uid: z.string() }), response: { 200: entitySchema } } },
+      { schema: { summary: 'One entity by uid', params: z.object({ uid: idParam }), response: { 200: entitySchema } } },
       async (request) => entities.getByUid(request.params.uid),
     );
 
     app.delete(
       '/entities/by-uid/:uid',
-      { schema: { summary: 'Delete an entity (its owners or an administrator)', params: z.object({ uid: z.string() }) } },
+      { schema: { summary: 'Delete an entity (its owners or an administrator)', params: z.object({ uid: idParam }) } },
       async (request, reply) => {
         await entities.deleteByUid(principalOf(request), request.params.uid);
         return reply.status(204).send();
@@ -252,13 +253,13 @@ export function catalogRoutes(entities: EntityService, locations: LocationServic
 
     app.get(
       '/locations/:id',
-      { schema: { summary: 'One location, with the problems of its last read', params: z.object({ id: z.string() }), response: { 200: locationStatusSchema } } },
+      { schema: { summary: 'One location, with the problems of its last read', params: z.object({ id: idParam }), response: { 200: locationStatusSchema } } },
       async (request) => locations.get(request.params.id),
     );
 
     app.delete(
       '/locations/:id',
-      { schema: { summary: 'Unregister a location and remove its entities', params: z.object({ id: z.string() }) } },
+      { schema: { summary: 'Unregister a location and remove its entities', params: z.object({ id: idParam }) } },
       async (request, reply) => {
         await locations.remove(principalOf(request), request.params.id);
         return reply.status(204).send();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idParam, nameParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -9,8 +10,8 @@ import type { EnvironmentService } from './environments/environment-service.js';
 import type { Provisioner } from './provisioning/provisioner-file.js';
 import type { LocalRuntime } from './runtime/local/local-runtime.js';
 
-const idParams = z.object({ id: z.string() });
-const environmentParams = z.object({ environment: z.string() });
+const idParams = z.object({ id: idParam });
+const environmentParams = z.object({ environment: nameParam });
 
 /** `/api/delivery`: environments, deployments (deploy, promote, roll back, approve), workloads, their logs, events. */
 export function deliveryRoutes(deps: { delivery: DeliveryService; environments: EnvironmentService; tasks: TaskEngine; local: LocalRuntime; provisioners: readonly Provisioner[] }): FastifyPluginAsync {
@@ -54,7 +55,7 @@ export function deliveryRoutes(deps: { delivery: DeliveryService; environments: 
 
     app.get(
       '/environments/:environment/workloads/:workload/logs',
-      { schema: { summary: "A running workload's output (stdout, stderr, restarts); ?follow=true streams it", params: environmentParams.extend({ workload: z.string() }), querystring: z.object({ follow: z.coerce.boolean().default(false) }) } },
+      { schema: { summary: "A running workload's output (stdout, stderr, restarts); ?follow=true streams it", params: environmentParams.extend({ workload: nameParam }), querystring: z.object({ follow: z.coerce.boolean().default(false) }) } },
       async (request, reply) => {
         principalOf(request);
         const logs = deps.local.logs(request.params.environment, request.params.workload);
@@ -70,7 +71,7 @@ export function deliveryRoutes(deps: { delivery: DeliveryService; environments: 
 
     app.delete(
       '/environments/:environment/workloads/:workload',
-      { schema: { summary: "Take a workload out of an environment: stop it, deprovision its own resources (a task)", params: environmentParams.extend({ workload: z.string() }) } },
+      { schema: { summary: "Take a workload out of an environment: stop it, deprovision its own resources (a task)", params: environmentParams.extend({ workload: nameParam }) } },
       async (request, reply) => {
         reply.code(202);
         return delivery.removeWorkload(principalOf(request), request.params.environment, request.params.workload);

@@ -2,12 +2,15 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { ForbiddenError } from '../errors.js';
+import { nameParam, relativePathParam, repositoryDirectoryParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import type { GitService } from './git-service.js';
 import { validateRepositoryName } from './git-service.js';
 import { runHttpBackend } from './http-backend.js';
 
+const repoParams = z.object({ namespace: nameParam, name: nameParam });
+const smartHttpParams = z.object({ namespace: nameParam, repository: repositoryDirectoryParam, '*': relativePathParam });
 const repositorySchema = z.object({ namespace: z.string(), name: z.string(), ownerRef: z.string(), createdBy: z.string(), createdAt: z.string(), path: z.string() });
 
 /** `/api/git/repositories`: create, list, get and delete repositories. */
@@ -31,13 +34,12 @@ export function repositoryRoutes(git: GitService): FastifyPluginAsync {
     });
     app.get(
       '/repositories/:namespace/:name',
-      { schema: { summary: 'One repository', params: z.object({ namespace: z.string(), name: z.string() }), response: { 200: repositorySchema } } },
+      { schema: { summary: 'One repository', params: repoParams, response: { 200: repositorySchema } } },
       async (request) => {
         principalOf(request);
         return git.get(request.params.namespace, request.params.name);
       },
     );
-    const repoParams = z.object({ namespace: z.string(), name: z.string() });
     const commitSchema = z.object({ id: z.string(), author: z.string(), email: z.string(), time: z.string(), message: z.string() });
     app.get('/repositories/:namespace/:name/branches', { schema: { summary: 'Branches and their head commits', params: repoParams, response: { 200: z.object({ items: z.array(z.object({ name: z.string(), commit: z.string() })) }) } } }, async (request) => {
       principalOf(request);
@@ -84,7 +86,7 @@ export function repositoryRoutes(git: GitService): FastifyPluginAsync {
     );
     app.delete(
       '/repositories/:namespace/:name',
-      { schema: { summary: 'Delete a repository and its history', params: z.object({ namespace: z.string(), name: z.string() }) } },
+      { schema: { summary: 'Delete a repository and its history', params: repoParams } },
       async (request, reply) => {
         await git.remove(principalOf(request), request.params.namespace, request.params.name);
         return reply.status(204).send();
@@ -107,13 +109,11 @@ export function smartHttpRoutes(git: GitService): FastifyPluginAsync {
     app.route({
       method: ['GET', 'POST'],
       url: '/:namespace/:repository/*',
-      schema: { hide: true },
+      schema: { hide: true, params: smartHttpParams },
       handler: async (request, reply) => {
         const principal = principalOf(request);
-        const { namespace, repository: directory } = request.params as { namespace: string; repository: string };
-        if (!directory.endsWith('.git')) throw new NotFoundError('git.repository_not_found', `No repository at ${request.url.split('?')[0]}`);
+        const { namespace, repository: directory, '*': rest } = request.params as z.infer<typeof smartHttpParams>;
         const repository = await git.get(validateRepositoryName(namespace, 'namespace'), validateRepositoryName(directory.slice(0, -4), 'name'));
-        const rest = (request.params as { '*': string })['*'];
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
         const pushing = rest === 'git-receive-pack' || new URLSearchParams(query).get('service') === 'git-receive-pack';
         if (pushing && !git.mayPush(principal, repository)) {

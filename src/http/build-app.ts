@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccessService } from '../access/access-service.js';
 import { handleError, handleNotFound } from './error-handler.js';
+import { checkRouteParams } from './path-params.js';
 import { isPortalPath, registerPortal } from './portal.js';
 import { type HttpMetrics, registerMetrics } from './metrics.js';
 import './request-principal.js';
@@ -49,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         if (!deps.hostRouter?.handle(request, response)) handler(request, response);
       }),
   });
+  // Every path parameter is validated by the shared schemas, or the route is not started.
+  app.addHook('onRoute', (route) => checkRouteParams(route));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);

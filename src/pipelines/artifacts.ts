@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import { relativePathProblem } from '../http/path-params.js';
 
 /** Most a job may keep: beyond it the rest is left out, and the log says so. */
 const MAX_FILES = 1_000;
@@ -57,18 +58,33 @@ export function createArtifactStore(root: string) {
       return artifacts.sort((a, b) => `${a.job}/${a.path}`.localeCompare(`${b.job}/${b.path}`));
     },
 
-    /** The file on disk for `job/path` of a run; refuses paths that climb out. */
+    /**
+     * The file on disk for `job/path` of a run. The route has validated each part already
+     * (src/http/path-params.ts); this checks again, on what the disk says: the real path, links
+     * resolved, must lie inside the store's own folder for that run and job, and be a regular
+     * file. Anything else is "no such artifact", never another file of this machine.
+     */
     async file(runId: string, job: string, relative: string): Promise<string> {
-      const base = path.join(runDir(runId), job);
-      const target = path.resolve(base, relative);
-      if (path.relative(base, target).startsWith('..') || path.isAbsolute(path.relative(base, target))) {
-        throw new InvalidInputError('pipelines.invalid_path', `${relative} is not a path inside the artifacts of job ${job}`, { path: 'path' });
+      const notFound = new NotFoundError('pipelines.artifact_not_found', `No artifact ${job}/${relative} in run ${runId}`);
+      const problem = idProblem(runId, 'run id') ?? idProblem(job, 'job') ?? relativePathProblem(relative);
+      if (problem) {
+        throw new InvalidInputError('pipelines.invalid_path', `${job}/${relative} is not an artifact path: ${problem}`, { path: 'path' });
       }
-      const stat = await fs.stat(target).catch(() => undefined);
-      if (!stat?.isFile()) throw new NotFoundError('pipelines.artifact_not_found', `No artifact ${job}/${relative} in run ${runId}`);
+      const realRoot = await fs.realpath(root).catch(() => undefined);
+      if (!realRoot) throw notFound;
+      const base = path.join(realRoot, runId, job);
+      const target = await fs.realpath(path.join(base, relative)).catch(() => undefined);
+      if (!target || !target.startsWith(`${base}${path.sep}`)) throw notFound;
+      const stat = await fs.lstat(target).catch(() => undefined);
+      if (!stat?.isFile()) throw notFound;
       return target;
     },
   };
+}
+
+/** Run ids and job ids are single path segments of letters, digits, `-` and `_`. */
+function idProblem(value: string, what: string): string | undefined {
+  return /^[A-Za-z0-9_-]{1,128}$/.test(value) ? undefined : `the ${what} is not letters, digits, "-" and "_"`;
 }
 
 export type ArtifactStore = ReturnType<typeof createArtifactStore>;

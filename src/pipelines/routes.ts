@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idParam, nameParam, relativePathParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -9,8 +10,8 @@ import type { ArtifactStore } from './artifacts.js';
 import { parsePipelineFile, pipelineFileSchema } from './pipeline-file.js';
 import type { PipelinesService } from './pipelines-service.js';
 
-const repoParams = z.object({ namespace: z.string(), name: z.string() });
-const idParams = z.object({ id: z.string() });
+const repoParams = z.object({ namespace: nameParam, name: nameParam });
+const idParams = z.object({ id: idParam });
 
 /** `/api/pipelines`: runs per repository, their live logs, cancel and re-run, and the file's schema. */
 export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, artifacts: ArtifactStore): FastifyPluginAsync {
@@ -106,7 +107,7 @@ export function pipelineRoutes(pipelines: PipelinesService, engine: TaskEngine, 
       return { items: await artifacts.list(request.params.id) };
     });
 
-    app.get('/runs/:id/artifacts/:job/*', { schema: { summary: 'Download one kept file', params: idParams.extend({ job: z.string(), '*': z.string() }) } }, async (request, reply) => {
+    app.get('/runs/:id/artifacts/:job/*', { schema: { summary: 'Download one kept file', params: idParams.extend({ job: nameParam, '*': relativePathParam }) } }, async (request, reply) => {
       principalOf(request);
       await pipelines.get(request.params.id);
       const file = await artifacts.file(request.params.id, request.params.job, request.params['*']);

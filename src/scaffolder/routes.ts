@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idParam, nameParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import { isFinished } from '../tasks/follow-task.js';
 import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import type { ScaffolderEvent, ScaffolderService } from './scaffolder-service.js';
 
-const idParams = z.object({ id: z.string() });
+const idParams = z.object({ id: idParam });
 const statusSchema = z.enum(['open', 'processing', 'completed', 'failed', 'cancelled']);
 const stringRecord = z.record(z.string(), z.string());
 const directoryEntry = z.object({ path: z.string().min(1), base64Content: z.string(), executable: z.boolean().default(false) });
@@ -24,7 +25,7 @@ export function scaffolderRoutes(scaffolder: ScaffolderService, engine: TaskEngi
 
     app.get(
       '/v2/templates/:namespace/:kind/:name/parameter-schema',
-      { schema: { summary: "A template's form: its parameter pages", params: z.object({ namespace: z.string(), kind: z.string(), name: z.string() }) } },
+      { schema: { summary: "A template's form: its parameter pages", params: z.object({ namespace: nameParam, kind: nameParam, name: nameParam }) } },
       async (request) => {
         principalOf(request);
         const { namespace, kind, name } = request.params;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { nameParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import { type ScopeKind, scopeOf } from './secret-scope.js';
 import type { SecretsService } from './secrets-service.js';
@@ -21,8 +22,8 @@ export function secretRoutes(secrets: SecretsService): FastifyPluginAsync {
     const app = plainApp.withTypeProvider<ZodTypeProvider>();
     for (const { path, kind, namespaced } of SCOPES) {
       const base = namespaced ? `/${path}/:namespace/:name` : `/${path}/:name`;
-      const scopeParams = namespaced ? z.object({ namespace: z.string(), name: z.string() }) : z.object({ name: z.string() });
-      const secretParams = scopeParams.extend({ secret: z.string() });
+      const scopeParams = namespaced ? z.object({ namespace: nameParam, name: nameParam }) : z.object({ name: nameParam });
+      const secretParams = scopeParams.extend({ secret: nameParam });
       const scopeFrom = (params: { namespace?: string; name: string }) => scopeOf(kind, params.namespace, params.name);
 
       app.get(base, { schema: { summary: `The secrets of a ${kind}: names and versions, never values`, params: scopeParams, response: { 200: z.object({ items: z.array(summarySchema) }) } } }, async (request) => ({

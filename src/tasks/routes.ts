@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Action, authorize } from '../access/authorize.js';
 import type { Principal } from '../access/principal.js';
 import { NotFoundError } from '../errors.js';
+import { idParam } from '../http/path-params.js';
 import { principalOf } from '../http/request-principal.js';
 import { sendTaskEvents } from './send-task-events.js';
 import type { Task, TaskEngine } from './task-engine.js';
@@ -27,7 +28,7 @@ const logLineSchema = z.object({ seq: z.number(), at: z.string(), level: z.enum(
   stepStatus: z.enum(['processing', 'completed', 'failed', 'cancelled', 'skipped']).nullable(),
   message: z.string(),
 });
-const idParams = z.object({ id: z.string() });
+const idParams = z.object({ id: idParam });
 
 /** `/api/tasks`: a task's state and logs (also live, over SSE), cancel and retry, for its creator. */
 export function taskRoutes(engine: TaskEngine): FastifyPluginAsync {
