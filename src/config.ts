@@ -114,6 +114,8 @@ const configSchema = z.object({
       registry: z.string().default('registry.paved.localhost'),
       /** The kubernetes runtime's Ingress hosts are `<workload>.<environment>.<ingressDomain>`. */
       ingressDomain: z.string().regex(/^[a-z0-9.-]+$/, 'a DNS domain').default('apps.paved.localhost'),
+      /** A domain the router also serves workloads under: a route may claim `<workload>.<environment>.<routeDomain>` and names under it. */
+      routeDomain: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'a DNS domain with at least two labels, e.g. apps.example.com').optional(),
     })
     .prefault({}),
   /** The sandbox user code runs in (pipeline steps, local workloads). */
@@ -234,6 +236,7 @@ function fromEnv(env: Env): Record<string, unknown> {
       previewTtlHours: env.PAVED_DELIVERY_PREVIEW_TTL_HOURS,
       registry: env.PAVED_DELIVERY_REGISTRY,
       ingressDomain: env.PAVED_DELIVERY_INGRESS_DOMAIN,
+      routeDomain: env.PAVED_DELIVERY_ROUTE_DOMAIN,
     }),
   };
 }

@@ -123,6 +123,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     routerPort: () => (app?.server.address() as { port?: number } | null)?.port ?? config.port,
     cloneUrl: (repository) => `${config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`}/git/${repository.namespace}/${repository.name}.git`,
     adminOwner: config.adminGroups[0] ?? 'group:default/paved-admins',
+    ownHosts: () => [config.baseUrl, listeningUrl(app)].flatMap((url) => (url ? [new URL(url).hostname] : [])),
   }));
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
   const tasks = createTaskEngine({

@@ -8,13 +8,16 @@ import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { GitService } from '../git/index.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
-import { DEPLOY_TASK_KIND } from './deployments/deploy-task.js';
+import { DEPLOY_TASK_KIND, checkRouteHosts } from './deployments/deploy-task.js';
+import type { RouteScope } from './provisioning/route-hosts.js';
 import { type Deployment, type DeploymentRow, currentDeployment, toDeployment } from './deployments/deployment-records.js';
 import type { BuildStore } from './deployments/build-store.js';
+import { claimWorkloadName, workloadOwner } from './deployments/workload-names.js';
 import { type EnvironmentService, REMOVE_WORKLOAD_TASK_KIND } from './environments/environment-service.js';
 import { createDeliveryViews } from './delivery-views.js';
 import type { Runtime } from './runtime/runtime.js';
 import { parseScore } from './score/parse-score.js';
+import { resolveResourceParams } from './score/placeholders.js';
 
 export interface DeliveryServiceDeps {
   db: Kysely<Database>;
@@ -28,6 +31,7 @@ export interface DeliveryServiceDeps {
   componentOf(repository: string): Promise<string | undefined>;
   ownersOf(ref: string): Promise<string[]>;
   unseal(sealed: string, context: string): string;
+  routes: Pick<RouteScope, 'routeDomain' | 'ownHosts'>;
 }
 
 export interface DeployRequest {
@@ -77,8 +81,12 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     return carried;
   }
 
+  /**
+   * `requestedBy`: the person who caused the deployment when the principal acts for someone (a
+   * pipeline run for whoever pushed); they may not approve it.
+   */
   async function create(
-    actor: { principal: Principal; reason: Deployment['reason']; sourceDeploymentId?: string },
+    actor: { principal: Principal; reason: Deployment['reason']; sourceDeploymentId?: string; requestedBy?: string },
     input: { repository: string; commit: string; scoreYaml: string; environment: string; componentRef: string | undefined },
   ): Promise<Deployment> {
     const parsed = parseScore(input.scoreYaml);
@@ -91,11 +99,16 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     const environment = await deps.environments.get(input.environment);
     const type = deps.config.environmentTypes[environment.type]!;
     const workload = parsed.workload.metadata.name;
+    const params = resolveResourceParams(parsed.workload);
+    if (params.ok) checkRouteHosts(parsed.workload, params.params, { ...deps.routes, workload, environment: environment.name });
     const commits = await commitsSince(input.repository, input.commit, environment.name, workload);
     const id = timeOrderedId();
     const now = new Date().toISOString();
     const status = type.requiresApproval ? 'awaiting_approval' : 'queued';
     await db.transaction().execute(async (trx) => {
+      // The workload's identity is its repository's, from Paved's records: the score's name only
+      // picks which of the repository's workloads this is.
+      await claimWorkloadName(trx, { environment: environment.name, workload, repository: input.repository });
       const last = await trx.selectFrom('delivery_deployments').select('number').where('workload', '=', workload).where('environment', '=', environment.name).orderBy('number', 'desc').limit(1).executeTakeFirst();
       await trx
         .insertInto('delivery_deployments')
@@ -117,6 +130,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
           error: null,
           rolled_back: 0,
           created_by: actor.principal.userRef,
+          requested_by: actor.requestedBy ?? actor.principal.userRef,
           created_at: now,
           approved_by: null,
           started_at: null,
@@ -168,13 +182,13 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
      * A pipeline's deploy step: the job's folder becomes the build of the commit. The pipeline
      * acts for whoever pushed; a preview environment is made for the branch when asked for.
      */
-    async deployFromPipeline(principal: Principal, input: { repository: string; commit: string; branch: string; environment: string; buildDir: string; scorePath?: string }): Promise<Deployment> {
+    async deployFromPipeline(principal: Principal, input: { repository: string; commit: string; branch: string; environment: string; buildDir: string; scorePath?: string; requestedBy: string }): Promise<Deployment> {
       const environment = input.environment === 'preview' ? await deps.environments.ensurePreview(principal, input.repository, input.branch) : input.environment;
       await deps.environments.get(environment);
       const componentRef = await authorizeDeploy(principal, input.repository, environment);
       const scoreYaml = await readScore(input.repository, input.commit, input.scorePath ?? SCORE_PATH);
       await deps.builds.saveFrom(input.repository, input.commit, input.buildDir);
-      return create({ principal, reason: 'deploy' }, { repository: input.repository, commit: input.commit, scoreYaml, environment, componentRef });
+      return create({ principal, reason: 'deploy', requestedBy: input.requestedBy }, { repository: input.repository, commit: input.commit, scoreYaml, environment, componentRef });
     },
 
     /** The same revision, score and all, to the next environment (or the one named). */
@@ -222,8 +236,10 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       if (deployment.status !== 'awaiting_approval') throw new ConflictError('delivery.not_awaiting_approval', `deployment ${deploymentId} is ${deployment.status}, not awaiting approval`);
       const { owners } = await ownersOfRepository(deployment.repository);
       authorize(principal, 'delivery.approve', { ref: `${deployment.environment}/${deployment.repository}`, ownerRefs: owners });
-      if (deployment.createdBy === principal.userRef && !principal.isAdmin) {
-        throw new ForbiddenError('delivery.self_approval', 'a deployment needs the approval of another owner than the one who asked for it');
+      if ((deployment.createdBy === principal.userRef || deployment.requestedBy === principal.userRef) && !principal.isAdmin) {
+        throw new ForbiddenError('delivery.self_approval', `${principal.userRef} ${deployment.createdBy === principal.userRef ? 'asked for' : `caused ${deployment.createdBy}, which asked for`} deployment ${deploymentId}; another owner of ${deployment.repository} must approve it`, {
+          hint: 'Ask a teammate who owns the repository to approve it.',
+        });
       }
       const now = new Date().toISOString();
       const updated = await db
@@ -242,8 +258,10 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     async removeWorkload(principal: Principal, environment: string, workload: string): Promise<{ taskId: string }> {
       const serving = await currentDeployment(db, environment, workload);
       if (!serving) throw new NotFoundError('delivery.workload_not_deployed', `${workload} is not deployed in ${environment}`);
-      const { owners } = await ownersOfRepository(serving.repository);
-      authorize(principal, 'delivery.deploy', { ref: `${environment}/${serving.repository}`, ownerRefs: owners });
+      // Whoever owns the repository that owns the name may remove it (not whoever deployed last).
+      const repository = (await workloadOwner(db, environment, workload)) ?? serving.repository;
+      const { owners } = await ownersOfRepository(repository);
+      authorize(principal, 'delivery.deploy', { ref: `${environment}/${repository}`, ownerRefs: owners });
       await recordAuditEvents(db, [{ actor: principal.userRef, action: 'delivery.workload.remove', target: `deployment:${environment}/${workload}` }]);
       const task = await deps.tasks.enqueue(REMOVE_WORKLOAD_TASK_KIND, { environment, workload }, { createdBy: principal.userRef });
       return { taskId: task.id };

@@ -24,6 +24,7 @@ import { createPostgresDriver } from './provisioning/drivers/postgres-driver.js'
 import { createRedisDriver } from './provisioning/drivers/redis-driver.js';
 import type { ProvisioningDeps } from './provisioning/provision-resources.js';
 import { type Provisioner, loadProvisioners } from './provisioning/provisioner-file.js';
+import { type RouteScope, isPavedsHost } from './provisioning/route-hosts.js';
 import { createKubernetesRuntime } from './runtime/kubernetes-runtime.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
 import { HostRouter } from './runtime/local/router.js';
@@ -33,6 +34,7 @@ export { deliveryMigrations } from './migrations.js';
 export type { DeliveryService } from './delivery-service.js';
 export type { Deployment } from './deployments/deployment-records.js';
 export { HostRouter } from './runtime/local/router.js';
+export { isPavedsHost } from './provisioning/route-hosts.js';
 
 /** Paved's built-in provisioners (postgres, redis, volume, service-port, route). */
 const BUILT_IN_PROVISIONERS = path.join(PACKAGE_ROOT, 'provisioners');
@@ -67,6 +69,8 @@ export function createDelivery(deps: {
   routerPort(): number;
   cloneUrl(repository: Repository): string;
   adminOwner: string;
+  /** Paved's own host names (its base URL's, where it listens): the router never hands them to a workload. */
+  ownHosts(): string[];
 }): DeliveryModule {
   for (const environment of deps.config.environments) {
     if (!deps.config.environmentTypes[environment.type]) throw new ConfigError(`delivery.environments: ${environment.name} has type "${environment.type}", which delivery.environmentTypes does not define`);
@@ -87,14 +91,25 @@ export function createDelivery(deps: {
     router: () => ({ host: 'localhost', port: deps.routerPort() }),
   };
 
-  const router = new HostRouter();
+  const ownHosts = () => ['localhost', ...deps.ownHosts().map((host) => host.toLowerCase())];
+  const routes: Pick<RouteScope, 'routeDomain' | 'ownHosts'> = {
+    routeDomain: deps.config.routeDomain,
+    get ownHosts() {
+      return ownHosts();
+    },
+  };
+  const router = new HostRouter((host) => isPavedsHost(host, ownHosts(), deps.config.routeDomain));
+  const ownerOf = async (repository: string) => {
+    const [namespace, name] = repository.split('/') as [string, string];
+    return (await deps.git.get(namespace, name).catch(() => undefined))?.ownerRef;
+  };
   const local = createLocalRuntime({ dataDir: deps.dataDir, router, readinessTimeoutMs: deps.config.readinessTimeoutSeconds * 1000, restartBackoffMs: deps.config.restartBackoffMs, routerPort: deps.routerPort, logger: deps.logger });
   const kubernetes = createKubernetesRuntime({ git: deps.git, registry: deps.config.registry, ingressDomain: deps.config.ingressDomain, owner: deps.adminOwner, cloneUrl: deps.cloneUrl });
   const runtimes = { local, kubernetes };
   const builds = createBuildStore(path.join(deps.dataDir, 'delivery', 'builds'));
   let engine: TaskEngine | undefined;
   const environments = createEnvironmentService({ db: deps.db, config: deps.config, tasks: () => engine! });
-  const deployDeps: DeployTaskDeps = { db: deps.db, git: deps.git, builds, provisioning, runtimes, environmentRef: (name) => environments.ref(name) };
+  const deployDeps: DeployTaskDeps = { db: deps.db, git: deps.git, builds, provisioning, runtimes, environmentRef: (name) => environments.ref(name), ownerOf, routes };
 
   return {
     router,
@@ -112,6 +127,7 @@ export function createDelivery(deps: {
         componentOf: deps.componentOf,
         ownersOf: deps.ownersOf,
         unseal: provisioning.unseal,
+        routes,
       });
       let sweeper: NodeJS.Timeout | undefined;
       let reconciler: NodeJS.Timeout | undefined;

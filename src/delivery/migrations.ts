@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ModuleMigrations } from '../db/migrate.js';
 
 export const deliveryMigrations: ModuleMigrations = {
@@ -83,6 +83,29 @@ export const deliveryMigrations: ModuleMigrations = {
         .addColumn('detail', 'text', (col) => col.notNull())
         .execute();
       await db.schema.createIndex('delivery_events_at_idx').on('delivery_events').column('at').execute();
+    },
+  },
+  '2026-12-04-delivery-identity': {
+    // Who owns a workload name and who asked for a deployment come from Paved's records from now
+    // on. A name already in use belongs to the repository that deployed it first (whatever
+    // another repository did with the same score name since); an old deployment's requester is
+    // who created it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('delivery_workload_names')
+        .addColumn('environment', 'text', (col) => col.notNull())
+        .addColumn('workload', 'text', (col) => col.notNull())
+        .addColumn('repository', 'text', (col) => col.notNull())
+        .addColumn('claimed_at', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('delivery_workload_names_pk', ['environment', 'workload'])
+        .execute();
+      await sql`
+        INSERT INTO delivery_workload_names (environment, workload, repository, claimed_at)
+        SELECT d.environment, d.workload, d.repository, d.created_at FROM delivery_deployments d
+        WHERE d.number = (SELECT MIN(e.number) FROM delivery_deployments e WHERE e.environment = d.environment AND e.workload = d.workload)
+      `.execute(db);
+      await db.schema.alterTable('delivery_deployments').addColumn('requested_by', 'text').execute();
+      await sql`UPDATE delivery_deployments SET requested_by = created_by`.execute(db);
     },
   },
 };

@@ -6,18 +6,22 @@ import type { DeliveryService } from './delivery-service.js';
 
 /**
  * How a pipeline's `deploy:` step deploys: as the pipeline run, with the rights of the
- * repository's owner (who may push, and so may have the pipeline deploy).
+ * repository's owner (who may push, and so may have the pipeline deploy), asked for by whoever
+ * caused the run (its task's creator: the pusher git recorded, or who started it), so that they
+ * cannot approve it themselves.
  */
 export function createPipelineDeployer(delivery: DeliveryService, tasks: TaskEngine): PipelineDeployer {
   return {
     async deploy(input) {
       const principal: Principal = { userRef: input.run, isAdmin: false, ownershipRefs: [input.repository.ownerRef] };
+      const { createdBy: requestedBy } = await tasks.get(input.runTaskId);
       const deployment = await delivery.deployFromPipeline(principal, {
         repository: `${input.repository.namespace}/${input.repository.name}`,
         commit: input.commit,
         branch: input.branch,
         environment: input.environment,
         buildDir: input.buildDir,
+        requestedBy,
         ...(input.scorePath ? { scorePath: input.scorePath } : {}),
       });
       return { id: deployment.id, environment: deployment.environment, status: deployment.status };

@@ -16,9 +16,9 @@ export interface DeliveryEnvironmentsTable {
 export interface DeliveryResourcesTable {
   id: string;
   environment: string;
-  /** `<workload>.<resource>` or, for a shared resource, `shared.<type>.<class>.<id>`. */
+  /** `<workload>.<resource>` or, for a shared resource, `shared.<owner>.<type>.<class>.<id>` (the owner of the workloads' repositories). */
   key: string;
-  /** The workload that asked first (and, unless shared, the only one). */
+  /** The workload that asked first (and, unless shared, the only one): its name belongs to one repository (delivery_workload_names). */
   workload: string;
   type: string;
   class: string;
@@ -66,7 +66,13 @@ export interface DeliveryDeploymentsTable {
   error: string | null;
   /** Whether a failed deployment left the previous one serving (it was rolled back). */
   rolled_back: number;
+  /** Who acted: a user, or the pipeline run whose deploy step asked. */
   created_by: string;
+  /**
+   * The person who caused it (the pusher of the commit a pipeline deploys, who started the run,
+   * who called the API), from Paved's records: they may not approve it themselves.
+   */
+  requested_by: string | null;
   created_at: string;
   approved_by: string | null;
   started_at: string | null;
@@ -81,6 +87,19 @@ export interface DeliveryWorkloadsTable {
   workload: string;
   deployment_id: string;
   updated_at: string;
+}
+
+/**
+ * Which repository owns a workload name in an environment: the first one to deploy it there.
+ * Whatever a later score.yaml says, only that repository deploys, and its owners remove, the
+ * workload of that name; its resources are keyed by that name, so nobody else gets them.
+ */
+export interface DeliveryWorkloadNamesTable {
+  environment: string;
+  workload: string;
+  /** `<namespace>/<name>` of Paved's git. */
+  repository: string;
+  claimed_at: string;
 }
 
 /** Append-only delivery events (DORA reads these): deployments started, succeeded, failed, rolled back. */
@@ -101,5 +120,6 @@ export interface DeliveryTables {
   delivery_resources: DeliveryResourcesTable;
   delivery_deployments: DeliveryDeploymentsTable;
   delivery_workloads: DeliveryWorkloadsTable;
+  delivery_workload_names: DeliveryWorkloadNamesTable;
   delivery_events: DeliveryEventsTable;
 }

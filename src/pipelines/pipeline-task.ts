@@ -44,7 +44,8 @@ export interface JobResult {
  * know only this much of delivery.
  */
 export interface PipelineDeployer {
-  deploy(input: { repository: PipelineTaskInput['repository']; commit: string; branch: string; environment: string; scorePath?: string; buildDir: string; run: string }): Promise<{ id: string; environment: string; status: string }>;
+  /** `runTaskId`: the run's task, whose creator (who pushed, who started it) is who asks for the deployment. */
+  deploy(input: { repository: PipelineTaskInput['repository']; commit: string; branch: string; environment: string; scorePath?: string; buildDir: string; run: string; runTaskId: string }): Promise<{ id: string; environment: string; status: string }>;
   /** Passes the deployment's log lines on as they come; resolves with its outcome. */
   follow(id: string, onLine: (message: string) => Promise<void>, signal: AbortSignal): Promise<{ status: string; error: string | null }>;
 }
@@ -210,6 +211,7 @@ async function deployCheckout(
       environment: step.environment,
       buildDir: step.buildDir,
       run: `pipeline:${input.repository.namespace}/${input.repository.name}#${input.number}`,
+      runTaskId: context.taskId,
       ...(step.score ? { scorePath: step.score } : {}),
     });
     if (deployment.status === 'awaiting_approval') {

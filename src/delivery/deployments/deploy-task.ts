@@ -3,9 +3,12 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { GitService } from '../../git/index.js';
+import { InvalidInputError } from '../../errors.js';
 import type { StepContext, TaskDefinition } from '../../tasks/task-definition.js';
 import { stoppedToResume } from '../../tasks/task-engine.js';
 import { type EnvironmentRef, type ProvisionedResource, type ProvisioningDeps, provisionResources } from '../provisioning/provision-resources.js';
+import { type RouteScope, routeHostProblem } from '../provisioning/route-hosts.js';
+import { adoptUnownedSharedResources } from '../provisioning/shared-resources.js';
 import type { ReleaseRequest, Runtime } from '../runtime/runtime.js';
 import { parseScore } from '../score/parse-score.js';
 import type { ScoreWorkload } from '../score/score-workload.js';
@@ -26,6 +29,21 @@ export interface DeployTaskDeps {
   provisioning: ProvisioningDeps;
   runtimes: Readonly<Record<EnvironmentRef['runtime'], Runtime>>;
   environmentRef(name: string): Promise<EnvironmentRef>;
+  /** The owner Paved's git records for a repository (`<namespace>/<name>`). */
+  ownerOf(repository: string): Promise<string | undefined>;
+  routes: Pick<RouteScope, 'routeDomain' | 'ownHosts'>;
+}
+
+/**
+ * Refuses route resources whose `host` is not the workload's own (checked when a deployment is
+ * asked for, and again before anything is provisioned or routed).
+ */
+export function checkRouteHosts(workload: ScoreWorkload, params: Record<string, Record<string, unknown>>, scope: RouteScope): void {
+  for (const [name, resource] of Object.entries(workload.resources ?? {})) {
+    if (resource.type !== 'route' || params[name]?.host === undefined) continue;
+    const problem = routeHostProblem(params[name].host, scope);
+    if (problem) throw new InvalidInputError('delivery.route_host_not_allowed', `resources.${name}.params.host: ${problem}`, { file: 'score.yaml', path: `resources.${name}.params.host` });
+  }
 }
 
 const WAIT_POLL_MS = 250;
@@ -111,7 +129,11 @@ async function provisionAll(deps: DeployTaskDeps, row: DeploymentRow, context: R
   const params = resolveResourceParams(parsed.workload);
   if (!params.ok) throw new Error(params.problems.map((problem) => problem.message).join('; '));
   const environment = await deps.environmentRef(row.environment);
-  return provisionResources(deps.provisioning, { environment, workload: parsed.workload, params: params.params, log: (message, level) => context.log(message, level), ...(context.signal ? { signal: context.signal } : {}) });
+  checkRouteHosts(parsed.workload, params.params, { ...deps.routes, workload: row.workload, environment: row.environment });
+  const owner = await deps.ownerOf(row.repository);
+  if (!owner) throw new Error(`${row.repository} is not a repository of Paved's git any more: its workload cannot be provisioned`);
+  await adoptUnownedSharedResources(deps.db, { environment: row.environment, workload: parsed.workload, owner, ownerOf: deps.ownerOf });
+  return provisionResources(deps.provisioning, { environment, workload: parsed.workload, owner, params: params.params, log: (message, level) => context.log(message, level), ...(context.signal ? { signal: context.signal } : {}) });
 }
 
 async function release(deps: DeployTaskDeps, id: string, context: StepContext): Promise<{ url?: string }> {
@@ -189,7 +211,12 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
     .createHash('sha256')
     .update(JSON.stringify({ score: row.score_yaml, commit: row.commit, resources: Object.values(provisioned).map((resource) => [resource.key, resource.outputs]) }))
     .digest('hex');
-  const routes = Object.values(provisioned).flatMap((resource) => (resource.type === 'route' && typeof resource.outputs.host === 'string' ? [resource.outputs.host] : []));
+  const routes = Object.values(provisioned).flatMap((resource) => (resource.type === 'route' && resource.outputs.host !== undefined ? [resource.outputs.host] : []));
+  // Whatever a provisioner computed, the router gets only the workload's own names.
+  for (const host of routes) {
+    const problem = routeHostProblem(host, { ...deps.routes, workload: row.workload, environment: row.environment });
+    if (problem) throw new Error(`a route resource's host: ${problem}`);
+  }
   return {
     configHash,
     request: {
@@ -200,7 +227,7 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
       buildDir,
       repository: row.repository,
       commit: row.commit,
-      extraHosts: routes.filter((host) => host !== `${row.workload}.${row.environment}.localhost`),
+      extraHosts: routes.map((host) => String(host).toLowerCase()).filter((host) => host !== `${row.workload}.${row.environment}.localhost`),
       manifests: Object.values(provisioned).flatMap((resource) => resource.manifests),
       secretValues: Object.values(provisioned).flatMap((resource) => resource.secretOutputs.map((name) => String(resource.outputs[name]))),
       log: (message, level) => context.log(message, level),

@@ -31,6 +31,8 @@ export interface Deployment {
   resources: Record<string, DeploymentResource>;
   commits: { sha: string; at: string }[];
   createdBy: string;
+  /** The person who caused it (for a pipeline's deployment, who pushed or started the run). */
+  requestedBy: string;
   createdAt: string;
   approvedBy: string | null;
   startedAt: string | null;
@@ -63,6 +65,7 @@ export function toDeployment(row: DeploymentRow): Deployment {
     resources: row.resources ? (JSON.parse(row.resources) as Record<string, DeploymentResource>) : {},
     commits: JSON.parse(row.commits) as { sha: string; at: string }[],
     createdBy: row.created_by,
+    requestedBy: row.requested_by ?? row.created_by,
     createdAt: row.created_at,
     approvedBy: row.approved_by,
     startedAt: row.started_at,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { StepContext, TaskDefinition } from '../../tasks/task-definition.js';
 import { recordEvent } from '../deployments/deployment-records.js';
+import { releaseWorkloadNames } from '../deployments/workload-names.js';
 import { type ProvisioningDeps, deprovisionResources } from '../provisioning/provision-resources.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { REMOVE_ENVIRONMENT_TASK_KIND, REMOVE_WORKLOAD_TASK_KIND } from './environment-service.js';
@@ -49,6 +50,7 @@ async function removeEnvironment(deps: RemovalDeps, environment: string, context
   for (const { workload } of workloads) await stopWorkload(deps, environment, workload, context);
   const { removed, failed } = await deprovisionResources(deps.provisioning, environment, { log: (message, level) => context.log(message, level) });
   if (failed.length > 0) throw new Error(`environment ${environment} keeps ${failed.length} resource(s) it could not remove: ${failed.join('; ')}`);
+  await releaseWorkloadNames(deps.db, environment);
   await deps.db.deleteFrom('delivery_environments').where('name', '=', environment).execute();
   await recordEvent(deps.db, { type: 'environment.deleted', environment, detail: { removedResources: removed } });
   await context.log(`environment ${environment} removed (${removed} resource(s) deprovisioned)`);
@@ -59,6 +61,8 @@ async function removeWorkload(deps: RemovalDeps, environment: string, workload: 
   await stopWorkload(deps, environment, workload, context);
   const { removed, failed } = await deprovisionResources(deps.provisioning, environment, { workload, log: (message, level) => context.log(message, level) });
   if (failed.length > 0) throw new Error(`${workload} in ${environment} keeps ${failed.length} resource(s) that could not be removed: ${failed.join('; ')}`);
+  // Only now, with nothing of it left, may another repository take the name.
+  await releaseWorkloadNames(deps.db, environment, workload);
   await recordEvent(deps.db, { type: 'workload.removed', environment, workload, detail: { removedResources: removed } });
   await context.log(`${workload} removed from ${environment} (${removed} resource(s) deprovisioned)`);
   return { removedResources: removed };

@@ -7,13 +7,14 @@ import { InputRenderer } from '../../expressions/input-renderer.js';
 import type { ScoreWorkload } from '../score/score-workload.js';
 import type { ResourceDriver } from './drivers/driver.js';
 import { type Provisioner, findProvisioner } from './provisioner-file.js';
+import { sharedResourceKey } from './shared-resources.js';
 
 /** A resource of a workload as provisioned in one environment. */
 export interface ProvisionedResource {
   name: string;
   type: string;
   class: string;
-  /** `<workload>.<resource>`, or `shared.<type>.<class>.<id>` for a resource with an id. */
+  /** `<workload>.<resource>`, or `shared.<owner>.<type>.<class>.<id>` for a resource with an id. */
   key: string;
   provisioner: string;
   outputs: Record<string, unknown>;
@@ -53,8 +54,8 @@ export function driverKey(environment: string, key: string, rowId: string): stri
   return `${readable.slice(0, 31)}_${hash}`;
 }
 
-const resourceKey = (workload: string, name: string, resource: { type: string; class?: string; id?: string }) =>
-  resource.id ? `shared.${resource.type}.${resource.class ?? 'default'}.${resource.id}` : `${workload}.${name}`;
+const resourceKey = (workload: string, name: string, resource: { type: string; class?: string; id?: string }, owner: string) =>
+  resource.id ? sharedResourceKey(owner, { ...resource, id: resource.id }) : `${workload}.${name}`;
 
 /**
  * Provisions every resource a workload declares in an environment, in declaration order, and
@@ -64,7 +65,8 @@ const resourceKey = (workload: string, name: string, resource: { type: string; c
  */
 export async function provisionResources(
   deps: ProvisioningDeps,
-  input: { environment: EnvironmentRef; workload: ScoreWorkload; params: Record<string, Record<string, unknown>>; log: ProvisionLog; signal?: AbortSignal },
+  /** `owner`: the owner of the workload's repository (Paved's git), whose workloads share resources with an `id`. */
+  input: { environment: EnvironmentRef; workload: ScoreWorkload; owner: string; params: Record<string, Record<string, unknown>>; log: ProvisionLog; signal?: AbortSignal },
 ): Promise<Record<string, ProvisionedResource>> {
   const { environment, workload } = input;
   const provisioned: Record<string, ProvisionedResource> = {};
@@ -72,7 +74,7 @@ export async function provisionResources(
     input.signal?.throwIfAborted();
     const started = performance.now();
     const resourceClass = resource.class ?? 'default';
-    const key = resourceKey(workload.metadata.name, name, resource);
+    const key = resourceKey(workload.metadata.name, name, resource, input.owner);
     const provisioner = findProvisioner(deps.provisioners, { type: resource.type, class: resourceClass, ...(resource.id ? { id: resource.id } : {}) }, environment.runtime);
     if (!provisioner) {
       throw new InvalidInputError(

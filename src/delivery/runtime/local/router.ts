@@ -20,6 +20,9 @@ export class HostRouter {
   private readonly backends = new Map<string, Backend>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+  /** `isPavedsHost`: hosts that are Paved's own (its API, its portal), never routed to a workload. */
+  constructor(private readonly isPavedsHost: (host: string) => boolean = () => false) {}
+
   set(host: string, backend: Backend): void {
     this.backends.set(host.toLowerCase(), backend);
   }
@@ -43,6 +46,7 @@ export class HostRouter {
   /** Handles the request if its host is the router's; false leaves it to Paved's API. */
   handle(request: http.IncomingMessage, response: http.ServerResponse): boolean {
     const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (this.isPavedsHost(host)) return false;
     const known = this.backends.has(host);
     const match = ROUTER_HOST.exec(host);
     if (!known && !match) return false;
