@@ -79,6 +79,12 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     await database.close();
     throw error;
   });
+  // A repository's component counts only if the repository's owner (git's records) owns it.
+  const componentOf = async (repository: string): Promise<string | undefined> => {
+    const [namespace = '', name = ''] = repository.split('/');
+    const stored = await git.service.get(namespace, name).catch(() => undefined);
+    return stored ? catalog.entities.componentOfRepository({ path: `${stored.namespace}/${stored.name}`, ownerRef: stored.ownerRef }) : undefined;
+  };
   let app: FastifyInstance | undefined;
   let pipelineDeployer: PipelineDeployer | undefined;
   const scaffolder = createScaffolder({
@@ -101,6 +107,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     integrations: config.integrations,
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
     deployer: () => pipelineDeployer,
+    componentOf,
   });
   const delivery = guardStart(database, () => createDelivery({
     db,
@@ -109,16 +116,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     dataDir: config.dataDir,
     config: config.delivery,
     logger: logger.child({ module: 'delivery' }),
-    componentOf: async (repository) => {
-      const page = await catalog.entities.query({
-        filter: [[{ key: 'kind', values: ['component'] }, { key: 'metadata.annotations.paved.dev/git-repository', values: [repository.toLowerCase()] }]],
-        fields: ['kind', 'metadata.namespace', 'metadata.name'],
-        orderFields: [],
-        limit: 1,
-      });
-      const [entity] = page.items;
-      return entity ? `component:${entity.metadata?.namespace ?? 'default'}/${entity.metadata?.name}`.toLowerCase() : undefined;
-    },
+    componentOf,
     ownersOf: (ref) => catalog.entities.ownersOf(ref),
     routerPort: () => (app?.server.address() as { port?: number } | null)?.port ?? config.port,
     cloneUrl: (repository) => `${config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`}/git/${repository.namespace}/${repository.name}.git`,

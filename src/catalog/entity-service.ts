@@ -13,6 +13,7 @@ import { type OrderField, queryEntities } from './store/query-entities.js';
 import { findEntitiesByRefs, findEntityById, groupsOfUser, hydrateEntities, projectFields } from './store/read-entities.js';
 import { type ProcessedEntity, deleteEntities, readCatalogVersion, writeEntities } from './store/write-entities.js';
 import { type EntityProblem, jsonPathSegments } from './model/validate-entity.js';
+import { type RepositoryRecord, componentOfRepository } from './repository-component.js';
 
 const API_SOURCE = 'api';
 const API_LOCATION_KEY = 'paved:api';
@@ -63,6 +64,11 @@ export interface EntityService {
   userExists(userRef: string): Promise<boolean>;
   groupsOf(userRef: string): Promise<string[]>;
   ownersOf(ref: string): Promise<string[]>;
+  /**
+   * The component whose code a repository holds: one annotated with `paved.dev/git-repository`
+   * and owned by the repository's owner (from git's records), so an annotation alone claims nothing.
+   */
+  componentOfRepository(repository: RepositoryRecord): Promise<string | undefined>;
 }
 
 const FACET_CACHE_SIZE = 200;
@@ -210,5 +216,6 @@ export function createEntityService(deps: { db: Kysely<Database> }): EntityServi
 
     groupsOf: (userRef) => groupsOfUser(db, userRef),
     ownersOf,
+    componentOfRepository: (repository) => componentOfRepository(db, repository, ownersOf),
   };
 }

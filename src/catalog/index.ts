@@ -10,6 +10,7 @@ import { catalogRoutes } from './routes.js';
 export { catalogMigrations } from './migrations.js';
 export type { EntityService } from './entity-service.js';
 export type { LocationService, LocationTrust } from './location-service.js';
+export type { RepositoryRecord } from './repository-component.js';
 
 export interface CatalogDeps {
   db: Kysely<Database>;

@@ -37,6 +37,8 @@ export function createPipelines(deps: {
   executor?: Executor;
   /** Who `deploy:` steps deploy with; known once the delivery module is. */
   deployer?: () => PipelineDeployer | undefined;
+  /** The component a repository holds, as the catalog vouches for it (see `componentOfRepository`); none: only the owner's secrets. */
+  componentOf?: (repository: string) => Promise<string | undefined>;
 }): PipelinesModule {
   let service: PipelinesService | undefined;
   const artifacts = createArtifactStore(path.join(deps.dataDir, 'pipelines', 'artifacts'));
@@ -46,6 +48,10 @@ export function createPipelines(deps: {
     secrets: deps.secrets,
     executor: deps.executor ?? createLocalExecutor(),
     workRoot: path.join(deps.dataDir, 'pipelines', 'work'),
+    async secretScopesOf(repository) {
+      const component = await deps.componentOf?.(`${repository.namespace}/${repository.name}`);
+      return [...(component ? [component] : []), repository.ownerRef];
+    },
     unfinishedBefore: (input) => service!.unfinishedBefore(input),
     deployer: deps.deployer ?? (() => undefined),
   });

@@ -57,6 +57,8 @@ export interface PipelineTaskDeps {
   artifacts: ArtifactStore;
   /** Where jobs check out their commit: `<dataDir>/pipelines/work`. */
   workRoot: string;
+  /** The secret scopes a repository's runs read, most specific first, from Paved's records (its registered component, then its owner). */
+  secretScopesOf(repository: PipelineTaskInput['repository']): Promise<string[]>;
   /** Ids of the runs of the same branch that came before this one and have not finished. */
   unfinishedBefore(input: PipelineTaskInput): Promise<string[]>;
   deployer(): PipelineDeployer | undefined;
@@ -113,8 +115,8 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   await run('git', ['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal });
   await context.log(`Checked out ${input.commit.slice(0, 12)} (${input.branch})`);
 
-  // The component's secrets first, then its team's; the component is the repository's namesake.
-  const scopes = [`component:default/${name}`, input.repository.ownerRef];
+  // The repository's registered component's secrets first, then its owner's: never a namesake's.
+  const scopes = await deps.secretScopesOf(input.repository);
   const secrets = await deps.secrets.reveal(scopes, input.secrets, { actor: `pipeline:${namespace}/${name}#${input.number}`, purpose: `job ${job.id}` });
   const missing = input.secrets.filter((secret) => !secrets.has(secret));
   if (missing.length > 0) throw new Error(`secrets ${missing.join(', ')} are declared but set in none of ${scopes.join(', ')}`);
