@@ -70,8 +70,21 @@ export interface SandboxProcess {
 }
 
 export interface Sandbox {
-  /** `bubblewrap` when isolation is real, `none` under the operator's explicit opt-out. */
-  readonly mode: 'bubblewrap' | 'none';
+  /**
+   * `bubblewrap` when isolation is real, `none` under the operator's explicit opt-out,
+   * `unavailable` when bubblewrap cannot run here: then `spawn` and `network` refuse.
+   */
+  readonly mode: 'bubblewrap' | 'none' | 'unavailable';
+  /**
+   * A line every run's log carries: the opt-out's warning, or why the sandbox is unavailable
+   * and how to fix it. Undefined when the sandbox works.
+   */
+  readonly notice: string | undefined;
+  /** Throws `SandboxUnavailableError` (naming the fix) unless code can be run: call before starting work. */
+  assertAvailable(): void;
+  /** Hands a folder (and everything in it) to the sandbox's user, so sandboxed code may write it. */
+  ownWritable(folder: string): Promise<void>;
+  /** Throws `SandboxUnavailableError` when the sandbox is unavailable. */
   spawn(options: SandboxSpawnOptions): SandboxProcess;
   /** A network namespace for processes that are to share one (a job's steps, a workload's containers). */
   network(spec: SandboxNetworkSpec): Promise<SandboxNetwork>;
