@@ -53,6 +53,21 @@ const configSchema = z.object({
     .prefault({}),
   /** Paved's own golden-path templates, registered at start unless turned off. */
   goldenPaths: z.coerce.boolean().default(true),
+  /** User templates and expressions render in worker threads; each render has these limits. */
+  rendering: z
+    .object({
+      /** How long one render (a step's input, a template's files, a provisioner's outputs) may take. */
+      timeoutMs: z.coerce.number().int().positive().default(2_000),
+      /** Most characters one render may produce. */
+      maxOutputChars: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    })
+    .prefault({}),
+  tasks: z
+    .object({
+      /** How long a failed task keeps the secrets it was given (for a retry); a sweep deletes them after. */
+      secretsRetentionHours: z.coerce.number().positive().default(24),
+    })
+    .prefault({}),
   scaffolder: z
     .object({
       /** Most bytes and files a template run may write. */
@@ -213,6 +228,8 @@ function fromEnv(env: Env): Record<string, unknown> {
     }),
     catalog: dropUndefined(catalog),
     pipelines: dropUndefined({ scheduleCheckSeconds: env.PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS }),
+    rendering: dropUndefined({ timeoutMs: env.PAVED_RENDER_TIMEOUT_MS, maxOutputChars: env.PAVED_RENDER_MAX_OUTPUT_CHARS }),
+    tasks: dropUndefined({ secretsRetentionHours: env.PAVED_TASK_SECRETS_RETENTION_HOURS }),
     sandbox: dropUndefined({
       mode: env.PAVED_SANDBOX,
       bwrap: env.PAVED_SANDBOX_BWRAP,
@@ -285,6 +302,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
     pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
+    rendering: { ...(fileValues.rendering as object | undefined), ...(envValues.rendering as object) },
+    tasks: { ...(fileValues.tasks as object | undefined), ...(envValues.tasks as object) },
     sandbox: { ...(fileValues.sandbox as object | undefined), ...(envValues.sandbox as object) },
     delivery: { ...(fileValues.delivery as object | undefined), ...(envValues.delivery as object) },
   };

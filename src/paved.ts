@@ -16,6 +16,7 @@ import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
 import { createScaffolder } from './scaffolder/index.js';
+import { createTemplateRenderer } from './expressions/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { tasksMigrations } from './tasks/migrations.js';
@@ -85,6 +86,8 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     const stored = await git.service.get(namespace, name).catch(() => undefined);
     return stored ? catalog.entities.componentOfRepository({ path: `${stored.namespace}/${stored.name}`, ownerRef: stored.ownerRef }) : undefined;
   };
+  // One pool of rendering workers for every user template (template runs, provisioner files).
+  const renderer = createTemplateRenderer(config.rendering);
   let app: FastifyInstance | undefined;
   let pipelineDeployer: PipelineDeployer | undefined;
   const scaffolder = createScaffolder({
@@ -97,6 +100,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     limits: { maxBytes: config.scaffolder.maxOutputBytes, maxFiles: config.scaffolder.maxFiles },
     templateRoots: fileRoots,
     integrations: config.integrations,
+    renderer,
   });
   const pipelines = createPipelines({
     db,
@@ -121,6 +125,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     routerPort: () => (app?.server.address() as { port?: number } | null)?.port ?? config.port,
     cloneUrl: (repository) => `${config.baseUrl?.replace(/\/$/, '') ?? listeningUrl(app) ?? `http://localhost:${config.port}`}/git/${repository.namespace}/${repository.name}.git`,
     adminOwner: config.adminGroups[0] ?? 'group:default/paved-admins',
+    renderer,
     ownHosts: () => [config.baseUrl, listeningUrl(app)].flatMap((url) => (url ? [new URL(url).hostname] : [])),
   }));
   // Slow and side-effecting work (template runs, pipelines, deployments) becomes tasks.
@@ -192,6 +197,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       await catalog.stop();
       await tasks.stop();
       await deliveryApi.stop();
+      await renderer.close();
       await database.close();
     },
   };

@@ -22,6 +22,7 @@ import type { ResourceDriver } from './provisioning/drivers/driver.js';
 import { createPortDriver } from './provisioning/drivers/port-driver.js';
 import { createPostgresDriver } from './provisioning/drivers/postgres-driver.js';
 import { createRedisDriver } from './provisioning/drivers/redis-driver.js';
+import type { TemplateRenderer } from '../expressions/index.js';
 import type { ProvisioningDeps } from './provisioning/provision-resources.js';
 import { type Provisioner, loadProvisioners } from './provisioning/provisioner-file.js';
 import { type RouteScope, isPavedsHost } from './provisioning/route-hosts.js';
@@ -69,6 +70,8 @@ export function createDelivery(deps: {
   routerPort(): number;
   cloneUrl(repository: Repository): string;
   adminOwner: string;
+  /** Renders provisioner files off the server's thread (Paved's one rendering pool). */
+  renderer: TemplateRenderer;
   /** Paved's own host names (its base URL's, where it listens): the router never hands them to a workload. */
   ownHosts(): string[];
 }): DeliveryModule {
@@ -89,6 +92,7 @@ export function createDelivery(deps: {
     seal: (text, context) => deps.secrets.seal(text, context),
     unseal: (sealed, context) => deps.secrets.unseal(sealed, context),
     router: () => ({ host: 'localhost', port: deps.routerPort() }),
+    renderer: deps.renderer,
   };
 
   const ownHosts = () => ['localhost', ...deps.ownHosts().map((host) => host.toLowerCase())];

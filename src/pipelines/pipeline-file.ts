@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { ConditionSyntaxError, parseCondition } from '../expressions/index.js';
 import { parseYamlWithLines } from '../yaml-document.js';
 
 /** When a cron expression fires next after `after` (UTC), or undefined if it is not one. */
@@ -17,6 +18,18 @@ function isCron(expression: string): boolean {
 
 /** `10m`, `90s`, `1h`, or a number of seconds. */
 const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'use a number of seconds or a duration such as 90s, 10m, 1h')]);
+/** `if:` is an expression in the condition grammar (expressions/condition.ts), checked here, never template text. */
+const condition = z.string().superRefine((text, context) => {
+  try {
+    parseCondition(text);
+  } catch (error) {
+    if (!(error instanceof ConditionSyntaxError)) throw error;
+    context.addIssue({
+      code: 'custom',
+      message: `not a condition: ${error.reason} at column ${error.column} of "${text}"; a condition compares branch, event, commit and status with ==, !=, and, or, not (e.g. \${{ branch == 'main' and status == 'failure' }})`,
+    });
+  }
+});
 const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]));
 
 const stepSchema = z
@@ -35,7 +48,7 @@ const stepSchema = z
     env: envMap.optional(),
     'working-directory': z.string().optional(),
     timeout: duration.optional(),
-    if: z.string().optional(),
+    if: condition.optional(),
   })
   .strict()
   .refine((step) => (step.run === undefined) !== (step.deploy === undefined), { message: 'a step has either run (a shell command) or deploy (a deployment of this checkout)' });
@@ -45,7 +58,7 @@ const jobSchema = z
     needs: z.union([z.string(), z.array(z.string())]).optional(),
     env: envMap.optional(),
     timeout: duration.optional(),
-    if: z.string().optional(),
+    if: condition.optional(),
     steps: z.array(stepSchema).min(1),
     /** Paths (globs) kept after the run, downloadable. */
     artifacts: z.array(z.string().min(1)).optional(),

@@ -8,7 +8,7 @@ import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { Executor } from './local-executor.js';
-import { conditionHolds } from '../expressions/condition.js';
+import { conditionHolds } from '../expressions/index.js';
 import { createMasker } from '../secrets/index.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { EntityService, LocationService } from '../catalog/index.js';
+import type { TemplateRenderer } from '../expressions/index.js';
 import type { GitService } from '../git/index.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -22,6 +23,8 @@ export interface ScaffolderDeps {
   /** Folders templates may fetch content from (the catalog's file roots). */
   templateRoots: readonly string[];
   integrations: ActionServices['integrations'];
+  /** Renders every template expression off the server's thread (Paved's one pool). */
+  renderer: TemplateRenderer;
   /** More actions besides the built-in ones. */
   extraActions?: readonly ScaffolderAction[];
 }
@@ -37,7 +40,7 @@ export interface ScaffolderModule {
 /** Software templates: Backstage's v1beta3 templates, run as durable tasks. */
 export function createScaffolder(deps: ScaffolderDeps): ScaffolderModule {
   const actions = new Map([...builtinActions, ...(deps.extraActions ?? [])].map((action) => [action.id, action]));
-  const runner = new StepRunner(actions, { git: deps.git, entities: deps.entities, locations: deps.locations, baseUrl: deps.baseUrl, integrations: deps.integrations });
+  const runner = new StepRunner(actions, { git: deps.git, entities: deps.entities, locations: deps.locations, baseUrl: deps.baseUrl, integrations: deps.integrations, renderer: deps.renderer });
   const taskDefinition = templateTaskDefinition({ runner, workspaceRoot: path.join(deps.dataDir, 'scaffolder', 'workspaces'), limits: deps.limits });
   const service = (tasks: TaskEngine) => createScaffolderService({ entities: deps.entities, tasks, runner, actions, limits: deps.limits, templateRoots: deps.templateRoots });
   return { taskDefinition, service, routes: (tasks) => scaffolderRoutes(service(tasks), tasks) };

@@ -163,10 +163,11 @@ export function createScaffolderService(deps: ScaffolderServiceDeps) {
       return { status: STATUS[(await tasks.cancel(id)).status] };
     },
 
-    async retry(principal: Principal, id: string) {
+    /** `secrets`: the run's secrets again, for a run whose secrets were removed after their retention. */
+    async retry(principal: Principal, id: string, secrets?: Record<string, string>) {
       const task = await authorizedTask(principal, id);
       authorize(principal, 'tasks.task.retry', { ref: `task:${id}`, createdBy: task.createdBy });
-      await tasks.retry(id);
+      await tasks.retry(id, secrets ? { secrets } : {});
       return { id };
     },
 
@@ -239,13 +240,15 @@ export function createScaffolderService(deps: ScaffolderServiceDeps) {
         } catch (error) {
           const cause = error as Error;
           const details = cause instanceof PavedError ? cause.details : {};
-          throw new InvalidInputError('scaffolder.step_failed', `Step ${step.id} (${step.action}) failed: ${cause.message}`, { ...details, step: step.id, log });
+          // A render past its deadline or budget keeps its own code: the template, not the step, is at fault.
+          const code = cause instanceof PavedError && cause.code.startsWith('template.') ? cause.code : 'scaffolder.step_failed';
+          throw new InvalidInputError(code, `Step ${step.id} (${step.action}) failed: ${cause.message}`, { ...details, step: step.id, log });
         }
       }
       return {
         log,
         directoryContents: await workspace.serialize(),
-        output: deps.runner.renderOutput(run),
+        output: await deps.runner.renderOutput(run),
         steps: spec.steps.map((step) => ({ id: step.id, name: step.name ?? step.id, action: step.action })),
       };
     },

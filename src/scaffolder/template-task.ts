@@ -64,7 +64,7 @@ export function templateTaskDefinition(deps: { runner: StepRunner; workspaceRoot
         id: OUTPUT_STEP,
         async run(context: StepContext) {
           const run = runOf(context);
-          const output = deps.runner.renderOutput(run);
+          const output = await deps.runner.renderOutput(run);
           await fs.rm(folderOf(context.taskId), { recursive: true, force: true });
           return output;
         },

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { timeOrderedId } from '../../db/time-ordered-id.js';
 import { InvalidInputError } from '../../errors.js';
-import { InputRenderer } from '../../expressions/input-renderer.js';
+import type { TemplateRenderer } from '../../expressions/index.js';
 import type { ScoreWorkload } from '../score/score-workload.js';
 import type { ResourceDriver } from './drivers/driver.js';
 import { type Provisioner, findProvisioner } from './provisioner-file.js';
@@ -34,6 +34,8 @@ export interface ProvisioningDeps {
   unseal(sealed: string, context: string): string;
   /** Where Paved's router listens, for outputs that point through it. */
   router(): { host: string; port: number };
+  /** Renders the provisioner file's templates off the server's thread, with a deadline. */
+  renderer: TemplateRenderer;
 }
 
 export interface EnvironmentRef {
@@ -163,7 +165,9 @@ async function runProvisioner(
   input: { environment: EnvironmentRef; workload: ScoreWorkload; params: Record<string, Record<string, unknown>>; signal?: AbortSignal },
   rowId: string,
 ): Promise<{ state: Record<string, string | number>; outputs: Record<string, unknown>; secretOutputs: string[]; manifests: object[] }> {
-  const renderer = new InputRenderer();
+  const where = `provisioner ${provisioner.metadata.name}`;
+  const render = async (template: unknown, values: object, field: string) => (await deps.renderer.renderValues([{ value: template }], values, `${where} ${field}`))[0];
+  // The workload's params are data: only the platform's provisioner file is ever a template.
   const params = { ...provisioner.spec.params, ...input.params[resource.name] };
   const context: Record<string, unknown> = {
     resource: { ...resource, rowId },
@@ -179,7 +183,7 @@ async function runProvisioner(
   if (provisioner.spec.create) {
     const driver = deps.drivers.get(provisioner.spec.create.driver);
     if (!driver) throw new Error(`the ${provisioner.spec.create.driver} driver is not configured on this Paved (see docs/delivery.md, "Drivers")`);
-    const driverParams = renderer.render(provisioner.spec.create.params ?? params, context) as Record<string, unknown>;
+    const driverParams = (provisioner.spec.create.params ? await render(provisioner.spec.create.params, context, 'create.params') : params) as Record<string, unknown>;
     const result = await driver.create({ key: resource.key, params: driverParams ?? {}, ...(input.signal ? { signal: input.signal } : {}) });
     state = result.state;
     outputs = result.outputs;
@@ -188,13 +192,13 @@ async function runProvisioner(
     // An output computed from a secret is a secret too, whatever the file says.
     const secretValues = result.secretOutputs.map((name) => String(result.outputs[name])).filter((value) => value.length > 0);
     if (provisioner.spec.outputs) {
-      outputs = renderer.render(provisioner.spec.outputs, context) as Record<string, unknown>;
+      outputs = (await render(provisioner.spec.outputs, context, 'outputs')) as Record<string, unknown>;
       for (const [name, value] of Object.entries(outputs)) if (secretValues.some((secret) => String(value).includes(secret))) secretOutputs.add(name);
     }
   } else if (provisioner.spec.outputs) {
-    outputs = (renderer.render(provisioner.spec.outputs, context) as Record<string, unknown>) ?? {};
+    outputs = ((await render(provisioner.spec.outputs, context, 'outputs')) as Record<string, unknown>) ?? {};
   }
-  const manifests = provisioner.spec.manifests ? (renderer.render(provisioner.spec.manifests, { ...context, outputs }) as object[]) : [];
+  const manifests = provisioner.spec.manifests ? ((await render(provisioner.spec.manifests, { ...context, outputs }, 'manifests')) as object[]) : [];
   return { state, outputs, secretOutputs: [...secretOutputs].filter((name) => name in outputs).sort(), manifests };
 }
 

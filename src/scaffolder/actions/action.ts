@@ -1,6 +1,7 @@
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { EntityService, LocationService } from '../../catalog/index.js';
+import type { TemplateRenderer } from '../../expressions/index.js';
 import type { GitService } from '../../git/index.js';
 import type { TemplateFiles } from '../workspace/template-files.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -16,6 +17,8 @@ export interface ActionServices {
   baseUrl(): string;
   /** Tokens for external git hosts, from the configuration. */
   integrations: Config['integrations'];
+  /** Renders template text off the server's thread, with a deadline: the only way actions render. */
+  renderer: TemplateRenderer;
 }
 
 export interface ActionContext<Input> {

@@ -2,14 +2,10 @@ import path from 'node:path';
 import { isBinaryFile } from 'isbinaryfile';
 import picomatch from 'picomatch';
 import { InvalidInputError } from '../../errors.js';
-import { createSecureEnvironment, renderCompiled } from '../../expressions/secure-nunjucks.js';
+import { type FileToRender, RenderError, type RenderedFile } from '../../expressions/index.js';
 import type { TemplateEntry } from '../workspace/template-files.js';
 import { mapConcurrently } from '../workspace/workspace.js';
 import type { ActionContext } from './action.js';
-
-// Stateless (filters only), so one of each serves every run and keeps its compiled files.
-const ENVIRONMENT = createSecureEnvironment();
-const COOKIECUTTER_ENVIRONMENT = createSecureEnvironment({ cookiecutterCompat: true });
 
 export interface TemplatingOptions {
   values: Record<string, unknown>;
@@ -21,32 +17,44 @@ export interface TemplatingOptions {
   replace?: boolean;
 }
 
+interface SourceFile {
+  file: string;
+  where: string;
+  content: Buffer;
+  mode: number;
+  /** What goes to the renderer: the name and/or the text, when they are templates. */
+  toRender: FileToRender;
+}
+
 /**
  * Copies a file or folder of the template into the workspace at `targetPath`, rendering names
- * and contents with `templating` (or copying them as they are without it). Binary files are
- * copied; a rendering error names the file and line. Returns how many files were written.
+ * and contents with `templating` (or copying them as they are without it). The whole tree is
+ * rendered in one task of the rendering pool, under one deadline. Binary files are copied; a
+ * rendering error names the file and line. Returns how many files were written.
  */
 export async function copyTree(context: ActionContext<unknown>, from: TemplateEntry & { key: string }, targetPath: string, templating: TemplatingOptions | undefined): Promise<number> {
   const files = await context.templateFiles.list(from);
-  const environment = templating ? (templating.cookiecutterCompat ? COOKIECUTTER_ENVIRONMENT : ENVIRONMENT) : undefined;
-  const renderContext = templating ? (templating.cookiecutterCompat ? { cookiecutter: templating.values } : { values: templating.values }) : {};
   const verbatim = picomatch(templating?.copyWithoutTemplating ?? [], { dot: true });
   const extension = templating?.templateFileExtension === true ? '.njk' : templating?.templateFileExtension || undefined;
-  const written = await mapConcurrently(files, async (file) => {
+  const sources = await mapConcurrently(files, async (file): Promise<SourceFile> => {
     const { content, mode } = await context.templateFiles.read(from, file);
     const where = from.isDirectory ? `${from.url.replace(/\/$/, '')}/${file}` : from.url;
-    let outputName = from.isDirectory ? file : '';
-    let outputContent: Buffer | string = content;
-    if (environment && !verbatim(file)) {
-      const renderThis = extension ? file.endsWith(extension) : true;
-      if (outputName) outputName = renderTemplate(environment, outputName, renderContext, `${where} (its name)`);
-      if (extension && outputName.endsWith(extension)) outputName = outputName.slice(0, -extension.length);
-      if (renderThis && !(await isBinaryFile(content))) outputContent = renderTemplate(environment, content.toString('utf8'), renderContext, where);
+    const toRender: FileToRender = {};
+    if (templating && !verbatim(file)) {
+      if (from.isDirectory) toRender.name = file;
+      if ((extension ? file.endsWith(extension) : true) && !(await isBinaryFile(content))) toRender.text = content.toString('utf8');
     }
+    return { file, where, content, mode, toRender };
+  });
+  const rendered: RenderedFile[] = templating ? await renderTree(context, sources, templating, from.url) : sources.map(() => ({}));
+  const written = await mapConcurrently(sources, async (source, index) => {
+    const result = rendered[index]!;
+    let outputName = from.isDirectory ? (result.name ?? source.file) : '';
+    if (extension && outputName.endsWith(extension) && source.toRender.name !== undefined) outputName = outputName.slice(0, -extension.length);
     // A name that renders empty is how a template leaves an optional file out.
     if (from.isDirectory && (outputName === '' || outputName.endsWith('/'))) return false;
     const target = path.posix.join(targetPath, outputName);
-    if (await context.workspace.writeFile(target, outputContent, { what: 'input.targetPath', mode, overwrite: templating?.replace === true })) return true;
+    if (await context.workspace.writeFile(target, result.text ?? source.content, { what: 'input.targetPath', mode: source.mode, overwrite: templating?.replace === true })) return true;
     await context.log(`Keeping ${target}, which already exists`);
     return false;
   });
@@ -54,11 +62,17 @@ export async function copyTree(context: ActionContext<unknown>, from: TemplateEn
   return written.filter(Boolean).length;
 }
 
-function renderTemplate(environment: ReturnType<typeof createSecureEnvironment>, text: string, values: object, where: string): string {
+async function renderTree(context: ActionContext<unknown>, sources: readonly SourceFile[], templating: TemplatingOptions, url: string) {
+  const renderContext = templating.cookiecutterCompat ? { cookiecutter: templating.values } : { values: templating.values };
+  const toRender = sources.map((source) => source.toRender);
   try {
-    return renderCompiled(environment, text, values);
+    return await context.services.renderer.renderFiles(toRender, renderContext, { cookiecutterCompat: templating.cookiecutterCompat === true, what: `the files of ${url}` });
   } catch (error) {
-    const { reason, line } = describeRenderError((error as Error).message, text);
+    if (!(error instanceof RenderError)) throw error;
+    const source = sources[error.failure.index]!;
+    const isName = error.failure.part === 'name';
+    const where = isName ? `${source.where} (its name)` : source.where;
+    const { reason, line } = describeRenderError(error.message, (isName ? source.toRender.name : source.toRender.text) ?? '');
     throw new InvalidInputError('scaffolder.render_failed', `Cannot render ${where}${line ? ` line ${line}` : ''}: ${reason}`, { file: where, ...(line ? { line } : {}) });
   }
 }

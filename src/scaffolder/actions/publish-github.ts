@@ -1,4 +1,4 @@
-import { parseRepoUrl } from '../../expressions/filters.js';
+import { parseRepoUrl } from '../../expressions/index.js';
 import { defineAction } from './action.js';
 import { type RemotePublishInput, callHostApi, pushToCreatedRepository, remotePublishSchema } from './remote-host.js';
 
