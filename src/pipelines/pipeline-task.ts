@@ -145,6 +145,8 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       }
       await context.log(`▶ ${stepName}: ${mask(step.run!)}`);
       const output = createLogBatcher(context);
+      // Lines are held one at a time, so a secret printed in two pieces is masked on both.
+      const maskedLines = mask.lines((line) => output.add(line));
       const outcome = await deps.executor.run({
         command: step.run!,
         cwd,
@@ -166,8 +168,9 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
         timeoutMs: durationMs(step.timeout) ?? job.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
         signal: context.signal,
         maxLines: MAX_LINES_PER_STEP,
-        onLine: (line) => output.add(mask(line)),
+        onLine: (line) => maskedLines.push(line),
       });
+      maskedLines.end();
       await output.flush();
       const dropped = outcome.droppedLines;
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
