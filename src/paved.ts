@@ -132,6 +132,9 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
   const tasks = createTaskEngine({
     db,
     logger: logger.child({ module: 'tasks' }),
+    // Secrets given to a task (a template run's tokens) are sealed under the master key at rest.
+    sealer: { seal: (text, context) => secrets.service.seal(text, context), unseal: (sealed, context) => secrets.service.unseal(sealed, context) },
+    secretsRetentionMs: config.tasks.secretsRetentionHours * 3_600_000,
     definitions: [scaffolder.taskDefinition, pipelines.taskDefinition, ...delivery.taskDefinitions, ...(options.taskDefinitions ?? [])],
   });
   const pipelineApi = pipelines.attach(tasks);

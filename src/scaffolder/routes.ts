@@ -98,10 +98,20 @@ export function scaffolderRoutes(scaffolder: ScaffolderService, engine: TaskEngi
 
     app.post('/v2/tasks/:id/cancel', { schema: { summary: 'Cancel a run', params: idParams } }, async (request) => scaffolder.cancel(principalOf(request), request.params.id));
 
-    app.post('/v2/tasks/:id/retry', { schema: { summary: 'Retry a failed or cancelled run from the step that failed', params: idParams } }, async (request, reply) => {
-      reply.code(201);
-      return scaffolder.retry(principalOf(request), request.params.id);
-    });
+    app.post(
+      '/v2/tasks/:id/retry',
+      {
+        schema: {
+          summary: 'Retry a failed or cancelled run from the step that failed; `secrets` again when the run kept them past their retention',
+          params: idParams,
+          body: z.object({ secrets: stringRecord.optional() }).nullish(),
+        },
+      },
+      async (request, reply) => {
+        reply.code(201);
+        return scaffolder.retry(principalOf(request), request.params.id, request.body?.secrets);
+      },
+    );
 
     app.post(
       '/v2/dry-run',

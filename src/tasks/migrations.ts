@@ -43,4 +43,9 @@ export const tasksMigrations: ModuleMigrations = {
       await db.schema.createIndex('tasks_kind_created_by_idx').on('tasks').columns(['kind', 'created_by', 'id']).execute();
     },
   },
+  '2026-12-04-01-tasks-secrets-expiry': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tasks').addColumn('secrets_expired_at', 'text').execute();
+    },
+  },
 };

@@ -19,10 +19,13 @@ export interface TasksTable {
   cancel_requested: number;
   timeout_ms: number | null;
   /**
-   * JSON object of secrets given at enqueue (tokens a step needs). Never returned by the API;
-   * removed when the task succeeds or is cancelled, kept after a failure so a retry has them.
+   * The secrets given at enqueue (tokens a step needs), a JSON object sealed under the master key
+   * (context `task:<id>/secrets`). Never returned by the API; removed when the task succeeds,
+   * and kept after a failure or a cancellation, for a retry, until the retention sweep removes it.
    */
   secrets: string | null;
+  /** When the task's secrets were removed before it succeeded: a retry must be given them again. */
+  secrets_expired_at: string | null;
   created_by: string;
   created_at: string;
   started_at: string | null;

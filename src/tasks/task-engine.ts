@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { TaskDefinition } from './task-definition.js';
-import { appendLogLine, appendLogLines, claimTask, finishTask, lastLogSeq, recordStepOutput, releaseLeases, renewLease } from './task-store.js';
+import { openTaskSecrets, sealTaskSecrets, sweepTaskSecrets } from './task-secrets.js';
+import { appendLogLine, appendLogLines, cancelQueuedTask, claimTask, finishTask, lastLogSeq, recordStepOutput, releaseLeases, renewLease } from './task-store.js';
 import type { StepStatus, TaskRow } from './tables.js';
 
 export interface Task {
@@ -39,6 +40,12 @@ export interface TaskListQuery {
   offset: number;
 }
 
+/** Seals text at rest (the secrets module's `seal`/`unseal`, under the master key). */
+export interface SecretSealer {
+  seal(plaintext: string, context: string): string;
+  unseal(sealed: string, context: string): string;
+}
+
 export interface TaskEngineOptions {
   db: Kysely<Database>;
   logger: Logger;
@@ -51,6 +58,10 @@ export interface TaskEngineOptions {
   pollMs?: number;
   /** Identifies this process in leases. */
   workerId?: string;
+  /** Seals the secrets given at enqueue; without one, a task cannot be given secrets. */
+  sealer?: SecretSealer;
+  /** How long a failed task keeps its secrets for a retry (default 24 h); a periodic sweep removes them. */
+  secretsRetentionMs?: number;
 }
 
 export interface TaskEngine {
@@ -62,8 +73,12 @@ export interface TaskEngine {
   list(query: TaskListQuery): Promise<{ tasks: Task[]; total: number }>;
   /** Stops a task: a queued one at once, a running one at its next heartbeat (its step's signal aborts). */
   cancel(id: string): Promise<Task>;
-  /** Queues a failed or cancelled task again; it resumes at the step that did not finish. */
-  retry(id: string): Promise<Task>;
+  /**
+   * Queues a failed or cancelled task again; it resumes at the step that did not finish. A task
+   * whose secrets were removed (it ended longer ago than the retention) must be given them
+   * again, or the retry is refused.
+   */
+  retry(id: string, options?: { secrets?: Record<string, string> }): Promise<Task>;
   /** Log lines after `afterSeq`, in order. */
   logs(id: string, afterSeq?: number): Promise<LogLine[]>;
   /**
@@ -100,6 +115,10 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 250;
   const workerId = options.workerId ?? `worker-${timeOrderedId()}`;
+  const secretsRetentionMs = options.secretsRetentionMs ?? 24 * 3_600_000;
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    sweepTaskSecrets(db, options.sealer, secretsRetentionMs).catch((error: unknown) => logger.warn({ err: error }, 'could not sweep the secrets of finished tasks'));
   // The heartbeat also delivers cancellation, so it beats at least every second, and three
   // times per lease so that one late beat does not lose the task.
   const heartbeatMs = Math.max(50, Math.min(1_000, Math.floor(leaseMs / 3)));
@@ -154,9 +173,9 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
         .catch((error) => logger.warn({ err: error, task: row.id }, 'task heartbeat failed'));
     }, heartbeatMs);
     const outputs = JSON.parse(row.step_outputs) as Record<string, unknown>;
-    const secrets = Object.freeze(JSON.parse(row.secrets ?? '{}') as Record<string, string>);
     let currentStep: string | null = null;
     try {
+      const secrets = Object.freeze(openTaskSecrets(options.sealer, row));
       if (row.cancel_requested) throw new Error('cancelled');
       for (const step of definition.steps(JSON.parse(row.input))) {
         if (step.id in outputs) continue;
@@ -275,13 +294,15 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
         lease_expires_at: null,
         cancel_requested: 0,
         timeout_ms: enqueueOptions.timeoutMs ?? null,
-        secrets: enqueueOptions.secrets && Object.keys(enqueueOptions.secrets).length > 0 ? JSON.stringify(enqueueOptions.secrets) : null,
+        secrets: null,
+        secrets_expired_at: null,
         created_by: enqueueOptions.createdBy,
         created_at: new Date().toISOString(),
         started_at: null,
         finished_at: null,
       };
-      await db.insertInto('tasks').values(row).execute();
+      const secrets = sealTaskSecrets(options.sealer, row.id, enqueueOptions.secrets);
+      await db.insertInto('tasks').values({ ...row, secrets }).execute();
       wake?.();
       return toTask(row);
     },
@@ -306,20 +327,35 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       await findRow(id);
       // Flag first, then settle a still-queued task: a worker claiming it in between sees the flag.
       await db.updateTable('tasks').set({ cancel_requested: 1 }).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute();
-      await db.updateTable('tasks').set({ status: 'cancelled', secrets: null, finished_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'queued').execute();
+      await cancelQueuedTask(db, id);
       changed(id);
       return toTask(await findRow(id));
     },
 
-    async retry(id) {
+    async retry(id, retryOptions = {}) {
       const row = await findRow(id);
       if (row.status !== 'failed' && row.status !== 'cancelled') {
         throw new ConflictError('tasks.not_retryable', `Task ${id} is ${row.status}; only failed or cancelled tasks can be retried`);
       }
+      const given = retryOptions.secrets && Object.keys(retryOptions.secrets).length > 0 ? retryOptions.secrets : undefined;
+      if (row.secrets_expired_at && !given) {
+        throw new ConflictError(
+          'tasks.secrets_expired',
+          `The secrets task ${id} was started with were removed at ${row.secrets_expired_at} (a failed or cancelled task keeps them ${secretsRetentionMs / 3_600_000} h); retry it with its secrets again, or start it anew`,
+          { path: 'secrets' },
+        );
+      }
       // The row as queued, returned by the update itself: a worker may claim it the next moment.
       const queued = await db
         .updateTable('tasks')
-        .set({ status: 'queued', cancel_requested: 0, error: null, finished_at: null, attempts: Number(row.attempts) + 1 })
+        .set({
+          status: 'queued',
+          cancel_requested: 0,
+          error: null,
+          finished_at: null,
+          attempts: Number(row.attempts) + 1,
+          ...(given ? { secrets: sealTaskSecrets(options.sealer, id, given), secrets_expired_at: null } : {}),
+        })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -353,10 +389,14 @@ export function createTaskEngine(options: TaskEngineOptions): TaskEngine {
       if (!stopped) return;
       stopped = false;
       loop = workLoop();
+      void sweep();
+      sweeper = setInterval(sweep, Math.min(10 * 60_000, Math.max(250, secretsRetentionMs / 4)));
+      sweeper.unref();
     },
 
     async stop() {
       stopped = true;
+      clearInterval(sweeper);
       wake?.();
       for (const controller of controllers) controller.abort(new Error(SHUTTING_DOWN));
       await loop;

@@ -67,8 +67,8 @@ export async function finishTask(
     .updateTable('tasks')
     .set({
       status: outcome.status,
-      // Secrets outlive a failure only, so that a retry can use them.
-      ...(outcome.status === 'failed' ? {} : { secrets: null }),
+      // Secrets outlive a failure or a cancellation, so that a retry can use them, until the retention sweep.
+      ...(outcome.status === 'succeeded' ? { secrets: null } : {}),
       failed_step: outcome.status === 'failed' ? outcome.failedStep : null,
       error: outcome.status === 'failed' ? outcome.error : null,
       lease_owner: null,
@@ -78,6 +78,23 @@ export async function finishTask(
     .where('id', '=', taskId)
     .where('lease_owner', '=', workerId)
     .execute();
+}
+
+/** Marks a queued task cancelled; its secrets stay for a retry, until the retention sweep. */
+export async function cancelQueuedTask(db: Kysely<Database>, taskId: string): Promise<void> {
+  await db.updateTable('tasks').set({ status: 'cancelled', finished_at: new Date().toISOString() }).where('id', '=', taskId).where('status', '=', 'queued').execute();
+}
+
+/** Removes the secrets of tasks that failed or were cancelled before `cutoff`; answers how many lost them. */
+export async function expireFinishedTaskSecrets(db: Kysely<Database>, cutoff: Date): Promise<number> {
+  const result = await db
+    .updateTable('tasks')
+    .set({ secrets: null, secrets_expired_at: new Date().toISOString() })
+    .where('status', 'in', ['failed', 'cancelled'])
+    .where('secrets', 'is not', null)
+    .where('finished_at', '<', cutoff.toISOString())
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function appendLogLine(db: Kysely<Database>, line: Database['tasks_log_lines']): Promise<void> {
