@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { GitService } from '../git/index.js';
+import type { Sandbox, SandboxLimits } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -34,6 +35,10 @@ export function createPipelines(deps: {
   integrations: Config['integrations'];
   /** How often due schedules are looked for. */
   scheduleCheckMs: number;
+  /** Where steps run (`createSandbox`): a run is refused while it is unavailable. */
+  sandbox: Sandbox;
+  /** A job's sandbox limits where its pipeline file sets none. */
+  defaultLimits: SandboxLimits;
   executor?: Executor;
   /** Who `deploy:` steps deploy with; known once the delivery module is. */
   deployer?: () => PipelineDeployer | undefined;
@@ -46,7 +51,9 @@ export function createPipelines(deps: {
     artifacts,
     git: deps.git,
     secrets: deps.secrets,
-    executor: deps.executor ?? createLocalExecutor(),
+    executor: deps.executor ?? createLocalExecutor(deps.sandbox),
+    sandbox: deps.sandbox,
+    defaultLimits: deps.defaultLimits,
     workRoot: path.join(deps.dataDir, 'pipelines', 'work'),
     async secretScopesOf(repository) {
       const component = await deps.componentOf?.(`${repository.namespace}/${repository.name}`);

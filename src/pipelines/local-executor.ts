@@ -1,10 +1,17 @@
-import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import type { Sandbox, SandboxLimits, SandboxMount, SandboxNetwork } from '../sandbox/index.js';
 
 export interface StepCommand {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /** The job's folders (its checkout, its HOME): the only ones of the host the step sees. */
+  mounts: SandboxMount[];
+  limits: SandboxLimits;
+  /** The job's network namespace, shared by its steps. */
+  network?: SandboxNetwork;
+  /** Names the step's cgroup: `pipeline-<run>-<job>`. */
+  label: string;
   timeoutMs: number;
   signal: AbortSignal;
   /** Each output line, as it comes; the executor does not keep them. */
@@ -17,14 +24,16 @@ export interface StepOutcome {
   exitCode: number | null;
   /** Why it stopped early: its timeout, or the run was cancelled. */
   stopped?: 'timeout' | 'cancelled';
+  /** The kernel killed it for going over its memory limit. */
+  outOfMemory?: boolean;
   durationMs: number;
   /** Lines past `maxLines`, counted but not passed on. */
   droppedLines: number;
 }
 
 /**
- * Where steps run. `local` runs them as processes on this machine; a Kubernetes Job executor
- * would implement the same interface (the workspace becoming a volume).
+ * Where steps run. `local` runs them in Paved's sandbox on this machine; a Kubernetes Job
+ * executor would implement the same interface (the workspace becoming a volume).
  */
 export interface Executor {
   run(step: StepCommand): Promise<StepOutcome>;
@@ -36,51 +45,51 @@ const MAX_LINE = 16 * 1024;
 const KILL_GRACE_MS = 2_000;
 
 /**
- * Runs each step as `sh -c` in its own process group, so stopping it (timeout or cancel) stops
+ * Runs each step as `sh -c` in the sandbox: stopping it (timeout or cancel), or its end, stops
  * everything it started. The environment is exactly what the caller gives: nothing of Paved's own.
  */
-export function createLocalExecutor(): Executor {
+export function createLocalExecutor(sandbox: Sandbox): Executor {
   return {
-    run(step) {
+    async run(step) {
       const started = Date.now();
-      return new Promise<StepOutcome>((resolve, reject) => {
-        const child = spawn('sh', ['-c', step.command], { cwd: step.cwd, env: step.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stopped: StepOutcome['stopped'];
-        let killTimer: NodeJS.Timeout | undefined;
-        const stop = (reason: 'timeout' | 'cancelled') => {
-          if (stopped || child.exitCode !== null) return;
-          stopped = reason;
-          signalGroup(child.pid, 'SIGTERM');
-          killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-        };
-        const timeout = setTimeout(() => stop('timeout'), step.timeoutMs);
-        const onAbort = () => stop('cancelled');
-        if (step.signal.aborted) onAbort();
-        step.signal.addEventListener('abort', onAbort, { once: true });
-        const budget = { left: step.maxLines, dropped: 0 };
-        const pending = [lines(child.stdout, budget, (line) => step.onLine(line, 'stdout')), lines(child.stderr, budget, (line) => step.onLine(line, 'stderr'))];
-        child.on('error', reject);
-        child.on('close', async (code) => {
-          clearTimeout(timeout);
-          if (killTimer) clearTimeout(killTimer);
-          step.signal.removeEventListener('abort', onAbort);
-          // Children left behind by the step (backgrounded with &) go with it.
-          signalGroup(child.pid, 'SIGKILL');
-          await Promise.all(pending);
-          resolve({ exitCode: code, ...(stopped ? { stopped } : {}), durationMs: Date.now() - started, droppedLines: budget.dropped });
-        });
+      const sandboxed = sandbox.spawn({
+        command: ['sh', '-c', step.command],
+        cwd: step.cwd,
+        env: step.env,
+        mounts: step.mounts,
+        limits: step.limits,
+        ...(step.network ? { network: step.network } : {}),
+        label: step.label,
       });
+      const { child } = sandboxed;
+      let stopped: StepOutcome['stopped'];
+      const stop = (reason: 'timeout' | 'cancelled') => {
+        if (stopped) return;
+        stopped = reason;
+        void sandboxed.stop(KILL_GRACE_MS);
+      };
+      const timeout = setTimeout(() => stop('timeout'), step.timeoutMs);
+      const onAbort = () => stop('cancelled');
+      if (step.signal.aborted) onAbort();
+      step.signal.addEventListener('abort', onAbort, { once: true });
+      const budget = { left: step.maxLines, dropped: 0 };
+      const pending = [lines(child.stdout!, budget, (line) => step.onLine(line, 'stdout')), lines(child.stderr!, budget, (line) => step.onLine(line, 'stderr'))];
+      try {
+        const outcome = await sandboxed.exited;
+        await Promise.all(pending);
+        return {
+          exitCode: outcome.exitCode,
+          ...(stopped ? { stopped } : {}),
+          ...(outcome.outOfMemory ? { outOfMemory: true } : {}),
+          durationMs: Date.now() - started,
+          droppedLines: budget.dropped,
+        };
+      } finally {
+        clearTimeout(timeout);
+        step.signal.removeEventListener('abort', onAbort);
+      }
     },
   };
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
 }
 
 /**

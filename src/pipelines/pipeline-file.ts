@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { parseCpuQuantity, parseMemoryQuantity } from '../sandbox/index.js';
 import { ConditionSyntaxError, parseCondition } from '../expressions/index.js';
 import { parseYamlWithLines } from '../yaml-document.js';
 
@@ -30,6 +31,14 @@ const condition = z.string().superRefine((text, context) => {
     });
   }
 });
+/** A job's sandbox limits (`memory: 1Gi`, `cpus: 1`, `pids: 512`); unset ones come from Paved's defaults. */
+const limitsSchema = z
+  .object({
+    memory: z.union([z.string(), z.number()]).refine((value) => parseMemoryQuantity(value) !== undefined, 'a memory quantity such as 512Mi, 2Gi or a number of bytes').optional(),
+    cpus: z.union([z.string(), z.number()]).refine((value) => parseCpuQuantity(value) !== undefined, 'a number of cores such as 1, 0.5 or 500m').optional(),
+    pids: z.number().int('a whole number of processes').min(16, 'at least 16 processes (a shell and what it runs)').optional(),
+  })
+  .strict();
 const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]));
 
 const stepSchema = z
@@ -60,6 +69,7 @@ const jobSchema = z
     timeout: duration.optional(),
     if: condition.optional(),
     steps: z.array(stepSchema).min(1),
+    limits: limitsSchema.optional(),
     /** Paths (globs) kept after the run, downloadable. */
     artifacts: z.array(z.string().min(1)).optional(),
   })
@@ -87,6 +97,8 @@ export const pipelineFileSchema = z
         secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'secret names are upper-case environment variable names')).optional(),
         /** `queue` (default): a branch's runs wait for the one before; `parallel`: they do not. */
         concurrency: z.enum(['queue', 'parallel']).optional(),
+        /** Every job's sandbox limits, unless the job sets its own. */
+        limits: limitsSchema.optional(),
         jobs: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'job ids use lower-case letters, digits, - and _'), jobSchema).optional(),
         /** Shorthand for one job called `main`. */
         steps: z.array(stepSchema).min(1).optional(),
@@ -109,6 +121,14 @@ export interface PipelineJob {
   if?: string;
   steps: PipelineStep[];
   artifacts: string[];
+  /** What the job set (its own over the pipeline's); the rest is Paved's default. Absent in runs from before limits existed. */
+  limits?: JobLimits;
+}
+
+export interface JobLimits {
+  memoryBytes?: number;
+  cpus?: number;
+  pids?: number;
 }
 
 export interface PipelineProblem {
@@ -143,6 +163,14 @@ export function parsePipelineFile(text: string): ParsedPipeline {
   return { ok: true, pipeline: result.data, jobs: ordered.jobs };
 }
 
+function jobLimits(limits: z.infer<typeof limitsSchema>): JobLimits {
+  return {
+    ...(limits.memory !== undefined ? { memoryBytes: parseMemoryQuantity(limits.memory)! } : {}),
+    ...(limits.cpus !== undefined ? { cpus: parseCpuQuantity(limits.cpus)! } : {}),
+    ...(limits.pids !== undefined ? { pids: limits.pids } : {}),
+  };
+}
+
 function orderJobs(pipeline: PipelineFile): { jobs: PipelineJob[] } | { problem: PipelineProblem } {
   const { spec } = pipeline;
   const toEnv = (env: Record<string, string | number | boolean> | undefined) => Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
@@ -151,7 +179,7 @@ function orderJobs(pipeline: PipelineFile): { jobs: PipelineJob[] } | { problem:
   for (const [id, job] of Object.entries(declared)) {
     const needs = job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
     for (const need of needs) if (!(need in declared)) return { problem: { message: `job ${id} needs ${need}, which is not a job of this pipeline`, path: `spec.jobs.${id}.needs` } };
-    jobs.set(id, { id, needs, env: { ...toEnv(spec.env), ...toEnv(job.env) }, timeoutMs: durationMs(job.timeout), if: job.if, steps: job.steps, artifacts: job.artifacts ?? [] });
+    jobs.set(id, { id, needs, env: { ...toEnv(spec.env), ...toEnv(job.env) }, timeoutMs: durationMs(job.timeout), if: job.if, steps: job.steps, artifacts: job.artifacts ?? [], limits: jobLimits({ ...spec.limits, ...job.limits }) });
   }
   const ordered: PipelineJob[] = [];
   const state = new Map<string, 'visiting' | 'done'>();

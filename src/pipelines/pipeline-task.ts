@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { GitService } from '../git/index.js';
+import { type Sandbox, type SandboxLimits, type SandboxNetwork, formatBytes } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { ArtifactStore } from './artifacts.js';
@@ -13,6 +13,15 @@ import { createMasker } from '../secrets/index.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
 
 const run = promisify(execFile);
+
+/**
+ * Paved's own git, on folders users' code writes to: it reads no system or global
+ * configuration (a step could have written one) and runs no hooks, whatever a config says.
+ */
+function pavedGit(args: string[], options: { signal: AbortSignal; emptyHome: string }) {
+  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: options.emptyHome, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', LANG: 'C.UTF-8' };
+  return run('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], { env, signal: options.signal });
+}
 
 export const PIPELINE_TASK_KIND = 'pipelines.run';
 const PREPARE_STEP = 'prepare';
@@ -54,6 +63,10 @@ export interface PipelineTaskDeps {
   git: GitService;
   secrets: SecretsService;
   executor: Executor;
+  /** Where steps run; a run is refused (naming the fix) while it is unavailable. */
+  sandbox: Sandbox;
+  /** A job's limits where its pipeline file sets none. */
+  defaultLimits: SandboxLimits;
   artifacts: ArtifactStore;
   /** Where jobs check out their commit: `<dataDir>/pipelines/work`. */
   workRoot: string;
@@ -107,13 +120,24 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
     context.markSkipped(`its condition ${job.if} is false`);
     return { job: job.id, steps: [] };
   }
+  deps.sandbox.assertAvailable();
+  if (deps.sandbox.notice) await context.log(deps.sandbox.notice, 'warn');
   const workspace = path.join(deps.workRoot, context.taskId, job.id);
+  // The job's HOME: `git config --global`, caches and dotfiles of its steps stay in the job.
+  const home = `${workspace}.home`;
+  const emptyHome = path.join(deps.workRoot, '.paved-git-home');
   await fs.rm(workspace, { recursive: true, force: true });
+  await fs.rm(home, { recursive: true, force: true });
   await fs.mkdir(path.dirname(workspace), { recursive: true });
+  await fs.mkdir(emptyHome, { recursive: true, mode: 0o700 });
   const bare = deps.git.directoryOf(await deps.git.get(namespace, name));
-  await run('git', ['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal });
-  await run('git', ['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal });
+  await pavedGit(['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal, emptyHome });
+  await pavedGit(['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal, emptyHome });
+  await fs.mkdir(home);
+  await deps.sandbox.ownWritable(workspace);
+  await deps.sandbox.ownWritable(home);
   await context.log(`Checked out ${input.commit.slice(0, 12)} (${input.branch})`);
+  const limits: SandboxLimits = { ...deps.defaultLimits, ...job.limits };
 
   // The repository's registered component's secrets first, then its owner's: never a namesake's.
   const scopes = await deps.secretScopesOf(input.repository);
@@ -125,7 +149,11 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   const result: JobResult = { job: job.id, steps: [] };
   // The first failure of the job; later steps run only if their condition asks for it.
   let failure: Error | undefined;
+  let network: SandboxNetwork | undefined;
   try {
+    // One namespace for the job's steps (a server started by one is reachable by the next),
+    // reaching out only through the egress allow-list.
+    if (job.steps.some((step) => step.run !== undefined)) network = await deps.sandbox.network({ egress: true, forwards: [], exposes: [] });
     for (const [index, step] of job.steps.entries()) {
       const stepName = step.name ?? `step ${index + 1}`;
       const status = failure ? 'failure' : 'success';
@@ -150,11 +178,19 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       const outcome = await deps.executor.run({
         command: step.run!,
         cwd,
+        mounts: [
+          { path: workspace, writable: true },
+          { path: home, writable: true },
+        ],
+        limits,
+        ...(network ? { network } : {}),
+        label: `pipeline-${context.taskId}-${job.id}`,
         env: {
-          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          HOME: process.env.HOME ?? workspace,
+          ...network?.env,
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          HOME: home,
           LANG: 'C.UTF-8',
-          TMPDIR: os.tmpdir(),
+          TMPDIR: '/tmp',
           CI: 'true',
           CI_REPOSITORY: `${namespace}/${name}`,
           CI_BRANCH: input.branch,
@@ -176,8 +212,13 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
       result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
       if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
-      const stepFailure =
-        outcome.stopped === 'timeout' ? new Error(`${stepName} timed out after ${outcome.durationMs} ms`) : outcome.exitCode !== 0 ? new Error(`${stepName} failed with exit code ${outcome.exitCode}`) : undefined;
+      const stepFailure = outcome.outOfMemory
+        ? new Error(`${stepName} was killed: out of memory (limit ${formatBytes(limits.memoryBytes)}; raise it with limits.memory in .paved/pipeline.yaml)`)
+        : outcome.stopped === 'timeout'
+          ? new Error(`${stepName} timed out after ${outcome.durationMs} ms`)
+          : outcome.exitCode !== 0
+            ? new Error(`${stepName} failed with exit code ${outcome.exitCode}`)
+            : undefined;
       await context.log(stepFailure ? `✖ ${stepFailure.message}` : `✔ ${stepName}: exit 0 in ${outcome.durationMs} ms`, stepFailure ? 'error' : 'info');
       failure ??= stepFailure;
     }
@@ -189,7 +230,9 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       const { kept, leftOut } = await deps.artifacts.keep(context.taskId, job.id, workspace, job.artifacts);
       await context.log(`Kept ${kept.length} artifact file(s)${leftOut ? `; ${leftOut} more left out (over 1,000 files or 200 MB)` : ''}`);
     }
+    await network?.close();
     await fs.rm(workspace, { recursive: true, force: true });
+    await fs.rm(home, { recursive: true, force: true });
   }
 }
 
