@@ -40,6 +40,19 @@ const configSchema = z.object({
   masterKey: z.string().optional(),
   /** Groups whose members are administrators. */
   adminGroups: z.array(z.string()).default(['group:default/paved-admins']),
+  access: z
+    .object({
+      /** Days a new token lives when its creator names none. */
+      tokenDefaultTtlDays: z.coerce.number().int().positive().default(90),
+      /** The most days a token may be made to live; longer requests are refused. */
+      tokenMaxTtlDays: z.coerce.number().int().positive().default(365),
+      /** Failed authentications one client address may make per minute before it gets 429. */
+      failedAuthPerMinute: z.coerce.number().int().positive().default(20),
+      /** How often an open event stream re-checks its token (revoked, expired, user left the catalog). */
+      streamRecheckSeconds: z.coerce.number().positive().default(5),
+    })
+    .refine((access) => access.tokenDefaultTtlDays <= access.tokenMaxTtlDays, { message: 'tokenDefaultTtlDays must not exceed tokenMaxTtlDays', path: ['tokenDefaultTtlDays'] })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest request body accepted, in bytes. */
   bodyLimit: z.coerce.number().int().positive().default(5 * 1024 * 1024),
@@ -219,6 +232,12 @@ function fromEnv(env: Env): Record<string, unknown> {
     adminToken: env.PAVED_ADMIN_TOKEN,
     masterKey: env.PAVED_MASTER_KEY,
     adminGroups: list(env.PAVED_ADMIN_GROUPS),
+    access: dropUndefined({
+      tokenDefaultTtlDays: env.PAVED_TOKEN_DEFAULT_TTL_DAYS,
+      tokenMaxTtlDays: env.PAVED_TOKEN_MAX_TTL_DAYS,
+      failedAuthPerMinute: env.PAVED_AUTH_FAILURES_PER_MINUTE,
+      streamRecheckSeconds: env.PAVED_STREAM_RECHECK_SECONDS,
+    }),
     logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,
     demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),
     goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
@@ -302,6 +321,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
     pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
+    access: { ...(fileValues.access as object | undefined), ...(envValues.access as object) },
     rendering: { ...(fileValues.rendering as object | undefined), ...(envValues.rendering as object) },
     tasks: { ...(fileValues.tasks as object | undefined), ...(envValues.tasks as object) },
     sandbox: { ...(fileValues.sandbox as object | undefined), ...(envValues.sandbox as object) },

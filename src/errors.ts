@@ -67,6 +67,12 @@ export class PayloadTooLargeError extends PavedError {
   readonly name = 'PayloadTooLargeError';
 }
 
+/** Too many failed attempts; `details.retryAfterSeconds` says when to try again (sent as `retry-after`). */
+export class TooManyRequestsError extends PavedError {
+  readonly status = 429;
+  readonly name = 'TooManyRequestsError';
+}
+
 export function isPavedError(error: unknown): error is PavedError {
   return error instanceof PavedError;
 }

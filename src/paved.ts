@@ -15,7 +15,6 @@ import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
-import { type Sandbox, createSandbox, defaultLimits } from './sandbox/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createTemplateRenderer } from './expressions/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
@@ -37,8 +36,6 @@ export interface Paved {
   database: DatabaseConnection;
   logger: Logger;
   tasks: TaskEngine;
-  /** Where user code runs (pipeline steps, local workloads). */
-  sandbox: Sandbox;
   /** Set when this start generated the administrator token (first start without PAVED_ADMIN_TOKEN). */
   generatedAdminToken?: string;
   /** Starts background work (location refresh). `listen` is the caller's. */
@@ -79,10 +76,6 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
   });
   const git = createGit({ db, dataDir: config.dataDir });
-  // User code runs only in the sandbox. What a previous Paved left running in it (a crash) is
-  // killed before the task engine can retry its jobs, so no step runs twice at once.
-  const sandbox = await createSandbox({ config, logger: logger.child({ module: 'sandbox' }) });
-  await sandbox.reapLeftovers();
   const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
     await database.close();
     throw error;
@@ -117,8 +110,6 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     logger: logger.child({ module: 'pipelines' }),
     integrations: config.integrations,
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
-    sandbox,
-    defaultLimits: defaultLimits(config),
     deployer: () => pipelineDeployer,
     componentOf,
   });
@@ -151,7 +142,13 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
   await deliveryApi.prepare();
   pipelineDeployer = createPipelineDeployer(deliveryApi.service, tasks);
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
-  const access = createAccess({ db, directory: catalog.entities, adminTokenHash: adminToken.hash, adminGroups: config.adminGroups });
+  const access = createAccess({
+    db,
+    directory: catalog.entities,
+    adminTokenHash: adminToken.hash,
+    adminGroups: config.adminGroups,
+    tokenLifetime: { defaultDays: config.access.tokenDefaultTtlDays, maxDays: config.access.tokenMaxTtlDays },
+  });
 
   if (config.demo && (await db.selectFrom('catalog_locations').select('id').limit(1).execute()).length === 0) {
     await catalog.locations.add(systemPrincipal, { type: 'file', target: path.join(DEMO_DIR, 'catalog-info.yaml') }, { dryRun: false });
@@ -165,6 +162,8 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     logger,
     access: access.service,
     bodyLimit: config.bodyLimit,
+    failedAuthPerMinute: config.access.failedAuthPerMinute,
+    streamRecheckMs: config.access.streamRecheckSeconds * 1000,
     metrics: createHttpMetrics(),
     hostRouter: delivery.router,
     portalDir: PORTAL_DIR,
@@ -196,7 +195,6 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     database,
     logger,
     tasks,
-    sandbox,
     ...(adminToken.generated ? { generatedAdminToken: adminToken.generated } : {}),
     start() {
       catalog.start();

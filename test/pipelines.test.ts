@@ -167,7 +167,7 @@ describe.each(DIALECTS)('pipelines on %s', (dialect) => {
   });
 
   it('validates a file offline with lines, publishes its JSON Schema, and refuses a manual run without a manual trigger', async () => {
-    const checked = await paved.call('POST', '/api/pipelines/validate', { body: pipeline(`  on: {}\n  jobs:\n    a: { needs: [zz], steps: [{ run: x }] }\n`), headers: { 'content-type': 'text/plain' } });
+    const checked = await paved.call('POST', '/api/pipelines/validate', { body: pipeline(`  on: {}\n  jobs:\n    a: { needs: [zz], steps: [{ run: x }] }\n`), headers: { 'content-type': 'application/yaml' } });
     expect(checked.body).toMatchObject({ valid: false, problems: [{ message: 'job a needs zz, which is not a job of this pipeline', line: 7 }] });
     const schema = await paved.call('GET', '/api/pipelines/schema');
     expect(schema.body.properties.spec.properties.jobs).toBeDefined();
@@ -279,7 +279,7 @@ describe('pipeline schedules', () => {
       expect((await paved.call('GET', '/api/pipelines/repositories/ops/nightly/runs')).body.items).toHaveLength(1);
       expect((await paved.call('GET', '/api/pipelines/repositories/ops/nightly/schedules')).body.items[0].nextAt > new Date().toISOString()).toBe(true);
 
-      const bad = await paved.call('POST', '/api/pipelines/validate', { body: pipeline(`  on:\n    schedule:\n      - cron: 'every night'\n  steps: [{ run: x }]\n`), headers: { 'content-type': 'text/plain' } });
+      const bad = await paved.call('POST', '/api/pipelines/validate', { body: pipeline(`  on:\n    schedule:\n      - cron: 'every night'\n  steps: [{ run: x }]\n`), headers: { 'content-type': 'application/yaml' } });
       expect(bad.body.problems[0]).toMatchObject({ path: 'spec.on.schedule.0.cron', line: 7 });
     } finally {
       await paved.close();

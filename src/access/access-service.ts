@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
@@ -36,9 +37,23 @@ export interface CreateTokenInput {
   expiresInDays?: number;
 }
 
+export interface AuthenticateOptions {
+  /**
+   * Accept the token as the password of HTTP Basic auth. Only git needs it (it sends credentials
+   * no other way); everywhere else a browser could be made to send cached Basic credentials
+   * cross-site, so Basic is refused.
+   */
+  allowBasic?: boolean;
+}
+
 export interface AccessService {
-  /** Resolves an `Authorization` header to a principal; throws `UnauthenticatedError` if it cannot. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Resolves an `Authorization` header to a principal; throws `UnauthenticatedError` if it cannot:
+   * no or malformed header, unknown, revoked or expired token, or a user no longer in the catalog.
+   */
+  authenticate(authorization: string | undefined, options?: AuthenticateOptions): Promise<Principal>;
+  /** Calls `listener` with the id of each token revoked by this process (streams end at once). */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
   /** Creates a token; the returned `token` is the only time the secret is ever shown. */
   createToken(principal: Principal, input: CreateTokenInput): Promise<AccessToken & { token: string }>;
   /** Tokens of one user (default: the caller); administrators may list anyone's. */
@@ -53,6 +68,8 @@ export interface AccessServiceDeps {
   /** SHA-256 of the bootstrap administrator token. */
   adminTokenHash: string;
   adminGroups: readonly string[];
+  /** Days a token lives when its creator names none (90 by default), and the most one may ask for (365). */
+  tokenLifetime?: { defaultDays: number; maxDays: number };
 }
 
 // Writing last_used_at on every request would turn every read into a write; a minute's
@@ -61,7 +78,10 @@ const LAST_USED_PRECISION_MS = 60_000;
 
 export function createAccessService(deps: AccessServiceDeps): AccessService {
   const { db, directory } = deps;
+  const lifetime = deps.tokenLifetime ?? { defaultDays: 90, maxDays: 365 };
   const lastUsedWrites = new Map<string, number>();
+  const revocations = new EventEmitter();
+  revocations.setMaxListeners(0);
 
   async function principalFor(userRef: string, tokenId?: string): Promise<Principal> {
     const groups = await directory.groupsOf(userRef);
@@ -86,8 +106,8 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
   }
 
   return {
-    async authenticate(authorization) {
-      const token = tokenFromHeader(authorization);
+    async authenticate(authorization, options = {}) {
+      const token = tokenFromHeader(authorization, options.allowBasic ?? false);
       const hash = hashToken(token);
       if (sameHash(hash, deps.adminTokenHash)) {
         return { userRef: BOOTSTRAP_ADMIN_REF, isAdmin: true, ownershipRefs: [BOOTSTRAP_ADMIN_REF] };
@@ -95,9 +115,17 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
       const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
       const now = new Date();
       if (!row || row.revoked_at) throw new UnauthenticatedError('access.invalid_token', 'The token is not valid or was revoked');
-      if (row.expires_at && row.expires_at <= now.toISOString()) {
-        throw new UnauthenticatedError('access.token_expired', `The token "${row.name}" expired at ${row.expires_at}`, {
+      // Tokens made before expiry was the default have none: they live as long as the longest allowed.
+      const expiresAt = row.expires_at ?? new Date(Date.parse(row.created_at) + lifetime.maxDays * 86_400_000).toISOString();
+      if (expiresAt <= now.toISOString()) {
+        throw new UnauthenticatedError('access.token_expired', `The token "${row.name}" expired at ${expiresAt}`, {
           hint: 'Create a new one with `paved token create`.',
+        });
+      }
+      // A token stands for a person of the catalog: when they leave it, their tokens stop working.
+      if (!(await directory.userExists(row.user_ref))) {
+        throw new UnauthenticatedError('access.user_not_in_catalog', `The token "${row.name}" belongs to ${row.user_ref}, who is no longer in the catalog`, {
+          hint: 'Tokens work only while their user is a User entity of the catalog; ask an administrator if this is a mistake.',
         });
       }
       const lastWrite = lastUsedWrites.get(row.id) ?? 0;
@@ -126,6 +154,13 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
             : 'Register the user (a User entity) first.',
         });
       }
+      const days = input.expiresInDays ?? lifetime.defaultDays;
+      if (days > lifetime.maxDays) {
+        throw new InvalidInputError('access.token_lifetime_too_long', `A token may live at most ${lifetime.maxDays} days; ${days} were asked for`, {
+          path: 'expiresInDays',
+          hint: `Ask for ${lifetime.maxDays} days or fewer (PAVED_TOKEN_MAX_TTL_DAYS sets the limit).`,
+        });
+      }
       const token = generateToken();
       const now = new Date();
       const row: AccessTokenRow = {
@@ -136,7 +171,7 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
         user_ref: userRef,
         created_by: principal.userRef,
         created_at: now.toISOString(),
-        expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString() : null,
+        expires_at: new Date(now.getTime() + days * 86_400_000).toISOString(),
         last_used_at: null,
         revoked_at: null,
       };
@@ -167,12 +202,18 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
           { actor: principal.userRef, action: 'access.token.revoke', target: `token:${id}`, details: { userRef: row.user_ref, name: row.name } },
         ]);
       });
+      revocations.emit('revoked', id);
       return tokenFromRow({ ...row, revoked_at: revokedAt });
+    },
+
+    onTokenRevoked(listener) {
+      revocations.on('revoked', listener);
+      return () => revocations.off('revoked', listener);
     },
   };
 }
 
-function tokenFromHeader(authorization: string | undefined): string {
+function tokenFromHeader(authorization: string | undefined, allowBasic: boolean): string {
   if (!authorization) {
     throw new UnauthenticatedError('access.missing_token', 'This request needs a token', {
       hint: 'Send "Authorization: Bearer <token>"; create one with `paved token create`.',
@@ -180,6 +221,11 @@ function tokenFromHeader(authorization: string | undefined): string {
   }
   const [scheme, value = ''] = authorization.split(' ', 2);
   if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
+  if (scheme?.toLowerCase() === 'basic' && value && !allowBasic) {
+    throw new UnauthenticatedError('access.basic_refused', 'The API takes "Authorization: Bearer <token>"; Basic auth is accepted only by the git server under /git', {
+      hint: 'Send the token as "Authorization: Bearer <token>".',
+    });
+  }
   if (scheme?.toLowerCase() === 'basic' && value) {
     // git sends the token as the password of HTTP basic auth; the user name is ignored.
     const decoded = Buffer.from(value, 'base64').toString('utf8');

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idParam, nameParam } from '../http/path-params.js';
-import { principalOf } from '../http/request-principal.js';
+import { accessLostEvent, principalOf, whileAuthenticated } from '../http/request-principal.js';
 import { sendTaskEvents } from '../tasks/send-task-events.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import type { DeliveryService } from './delivery-service.js';
@@ -65,7 +65,16 @@ export function deliveryRoutes(deps: { delivery: DeliveryService; environments: 
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         for (const line of logs.lines) reply.raw.write(`event: line\ndata: ${JSON.stringify(line)}\n\n`);
         const unsubscribe = logs.follow((line) => reply.raw.write(`event: line\ndata: ${JSON.stringify(line)}\n\n`));
-        request.raw.on('close', unsubscribe);
+        // The stream ends when its caller loses access (token revoked or expired, user gone).
+        const access = whileAuthenticated(request);
+        access.signal.addEventListener('abort', () => {
+          unsubscribe();
+          reply.raw.end(accessLostEvent(access.signal.reason));
+        });
+        request.raw.on('close', () => {
+          unsubscribe();
+          access.stop();
+        });
       },
     );
 

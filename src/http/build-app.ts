@@ -3,11 +3,15 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccessService } from '../access/access-service.js';
+import { ForbiddenError } from '../errors.js';
+import { registerAuthentication } from './authentication.js';
+import { registerBodyParsers } from './body-parsers.js';
 import { handleError, handleNotFound } from './error-handler.js';
 import { checkRouteParams } from './path-params.js';
 import { isPortalPath, registerPortal } from './portal.js';
 import { type HttpMetrics, registerMetrics } from './metrics.js';
-import './request-principal.js';
+import { principalOf } from './request-principal.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface MountedRoutes {
   /** URL prefix, e.g. `/api/catalog`. */
@@ -26,6 +30,10 @@ export interface AppDeps {
   bodyLimit: number;
   mounts: MountedRoutes[];
   health(): Promise<HealthReport>;
+  /** Failed authentications one client address may make per minute (then 429). */
+  failedAuthPerMinute?: number;
+  /** How often open event streams re-check their token, in milliseconds. */
+  streamRecheckMs?: number;
   metrics: HttpMetrics;
   /** Where the built portal is (dist/web); without a build, only the API is served. */
   portalDir?: string;
@@ -43,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     // Catalog refs contain ':' and '/', which clients percent-encode inside path segments.
     routerOptions: { maxParamLength: 1000 },
+    // Fastify's own refusals (a malformed URL) in the one error format.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     // Workloads' hosts are routed before Fastify sees the request: no auth, body parsing or
     // limits of Paved's API apply to a workload's own traffic.
     serverFactory: (handler) =>
@@ -57,21 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   const portal = deps.portalDir ? await registerPortal(app, deps.portalDir) : undefined;
   app.setNotFoundHandler((request, reply) => (portal && isPortalPath(request) ? portal(request, reply) : handleNotFound(request, reply)));
-  app.decorateRequest('principal', null);
-
-  // Backstage's client sends `content-type: application/json` with an empty body on DELETE;
-  // that is no body, not malformed JSON.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, undefined) : parseJson(request, body.toString(), done),
-  );
-
-  // YAML bodies are kept as text: the module that reads them parses with its own limits and
-  // reports line numbers.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  registerBodyParsers(app);
+  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -82,13 +79,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.public || request.is404) return;
-    request.principal = await deps.access.authenticate(request.headers.authorization);
-  });
+  await registerAuthentication(app, { access: deps.access, failedAuthPerMinute: deps.failedAuthPerMinute ?? 20, streamRecheckMs: deps.streamRecheckMs ?? 5_000 });
   registerMetrics(app, deps.metrics);
 
+  // Anyone may ask whether Paved is up; why it is not (a database host, an error) is for administrators.
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    const report = await deps.health();
+    const checks = Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { ok: check.ok }]));
+    return reply.status(report.status === 'ok' ? 200 : 503).send({ status: report.status, checks });
+  });
+  app.get('/api/health', { schema: { summary: 'Health with the details of each check (administrators)' } }, async (request, reply) => {
+    if (!principalOf(request).isAdmin) throw new ForbiddenError('access.admin_only', 'The details of the health checks are for administrators; /healthz says whether Paved is up');
     const report = await deps.health();
     return reply.status(report.status === 'ok' ? 200 : 503).send(report);
   });

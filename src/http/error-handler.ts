@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorDetails, isPavedError } from '../errors.js';
+import { isGitRequest } from './authentication.js';
 
 /** The one error body every route answers with; Backstage clients read `error.name` and `error.message`. */
 export interface ErrorBody {
@@ -21,8 +22,10 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, erro
 /** Maps every error to a status and the one error body. Only this file knows HTTP statuses. */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (isPavedError(error)) {
-    // git (and browsers) only send credentials after being challenged; git reads Basic.
-    if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Paved", Bearer');
+    // git sends credentials only after a Basic challenge; anywhere else a Basic challenge would
+    // make a browser ask for them, and then send them cross-site, so the API names Bearer only.
+    if (error.status === 401) reply.header('www-authenticate', isGitRequest(request) ? 'Basic realm="Paved"' : 'Bearer realm="Paved"');
+    if (error.status === 429 && typeof error.details.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     const details = Object.keys(error.details).length ? error.details : undefined;
     return send(request, reply, error.status, { name: error.name, message: error.message, code: error.code, ...(details ? { details } : {}) });
   }
@@ -41,6 +44,14 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
       code: 'request.body_too_large',
       message: `The request body is larger than the ${request.routeOptions.bodyLimit ?? 'configured'} bytes allowed`,
       details: { hint: 'Split the input, or register it as a location instead of sending it inline.' },
+    });
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return send(request, reply, 415, {
+      name: 'UnsupportedMediaTypeError',
+      code: 'request.unsupported_media_type',
+      message: `This route does not take ${String(request.headers['content-type'] ?? 'a body without a content type')}`,
+      details: { hint: 'Send application/json (or application/yaml where a route reads YAML, such as entity descriptors and pipeline files).' },
     });
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

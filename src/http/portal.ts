@@ -13,10 +13,10 @@ export async function registerPortal(app: FastifyInstance, portalDir: string): P
   if (!fs.existsSync(path.join(portalDir, 'index.html'))) return undefined;
   await app.register(fastifyStatic, { root: portalDir, serve: false });
   return async (request, reply) => {
-    const pathname = decodeURIComponent(request.url.split('?')[0] ?? '/');
-    const file = path.join(portalDir, path.normalize(pathname));
-    const inside = file.startsWith(`${portalDir}${path.sep}`);
-    if (inside && pathname.startsWith('/assets/') && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    const pathname = safeDecode(request.url.split('?')[0] ?? '/');
+    const file = pathname === undefined ? undefined : path.join(portalDir, path.normalize(pathname));
+    const inside = file !== undefined && file.startsWith(`${portalDir}${path.sep}`);
+    if (inside && pathname!.startsWith('/assets/') && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
       // Vite names assets by their content: they never change under a name.
       return reply.sendFile(path.relative(portalDir, file), { maxAge: '365d', immutable: true });
     }
@@ -29,4 +29,14 @@ export async function registerPortal(app: FastifyInstance, portalDir: string): P
 export function isPortalPath(request: FastifyRequest): boolean {
   const pathname = request.url.split('?')[0] ?? '/';
   return (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|git|healthz|metrics)(\/|$)/.test(pathname);
+}
+
+/** The decoded path, or undefined for one no file can have (a bad escape, a NUL): the page is served instead. */
+function safeDecode(pathname: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(pathname);
+    return decoded.includes('\0') ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
 }

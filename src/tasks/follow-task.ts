@@ -9,14 +9,16 @@ export type TaskProgress = { type: 'log'; line: LogLine } | { type: 'end'; task:
  * task run by any replica and carries on across a restart of the process running it; a task
  * run by this process wakes it at once, others are polled every `pollMs`.
  */
-export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200): AsyncGenerator<TaskProgress> {
+export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200, signal?: AbortSignal): AsyncGenerator<TaskProgress> {
   let after = afterSeq;
-  for (;;) {
+  // A follower that is told to stop (its reader lost access) ends within one poll.
+  while (!signal?.aborted) {
     // Listening before reading: a change made while we read wakes the next wait at once.
     const changed = engine.waitForChange(id, pollMs);
     const task = await engine.get(id);
     const lines = await engine.logs(id, after);
     for (const line of lines) {
+      if (signal?.aborted) return;
       yield { type: 'log', line };
       after = line.seq;
     }
