@@ -238,7 +238,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     const shop = await finished((await deploy('shared')).body.id);
     const other = await finished((await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/worker', environment: 'shared' } })).body.id);
     expect([shop.status, other.status]).toEqual(['succeeded', 'succeeded']);
-    expect(shop.resources.db.key).toBe('shared.postgres.default.orders-db');
+    expect(shop.resources.db.key).toBe('shared.group:default/team-a.postgres.default.orders-db');
     expect(other.resources.db).toMatchObject({ key: shop.resources.db.key, outputs: shop.resources.db.outputs });
     const resources = (await paved.call('GET', '/api/delivery/environments/shared')).body.resources;
     expect(resources).toHaveLength(1);
