@@ -15,6 +15,7 @@ import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
+import { type Sandbox, createSandbox, defaultLimits } from './sandbox/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createTemplateRenderer } from './expressions/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
@@ -36,6 +37,8 @@ export interface Paved {
   database: DatabaseConnection;
   logger: Logger;
   tasks: TaskEngine;
+  /** Where user code runs (pipeline steps, local workloads). */
+  sandbox: Sandbox;
   /** Set when this start generated the administrator token (first start without PAVED_ADMIN_TOKEN). */
   generatedAdminToken?: string;
   /** Starts background work (location refresh). `listen` is the caller's. */
@@ -76,6 +79,10 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     refreshIntervalSeconds: config.catalog.refreshIntervalSeconds,
   });
   const git = createGit({ db, dataDir: config.dataDir });
+  // User code runs only in the sandbox. What a previous Paved left running in it (a crash) is
+  // killed before the task engine can retry its jobs, so no step runs twice at once.
+  const sandbox = await createSandbox({ config, logger: logger.child({ module: 'sandbox' }) });
+  await sandbox.reapLeftovers();
   const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
     await database.close();
     throw error;
@@ -110,6 +117,8 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     logger: logger.child({ module: 'pipelines' }),
     integrations: config.integrations,
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
+    sandbox,
+    defaultLimits: defaultLimits(config),
     deployer: () => pipelineDeployer,
     componentOf,
   });
@@ -195,6 +204,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     database,
     logger,
     tasks,
+    sandbox,
     ...(adminToken.generated ? { generatedAdminToken: adminToken.generated } : {}),
     start() {
       catalog.start();
