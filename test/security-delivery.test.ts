@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRouter, isPavedsHost } from '../src/delivery/index.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
@@ -272,4 +273,53 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     expect(done.status, done.error).toBe('succeeded');
     expect((await serving('cart.prod.localhost')).version).toBe('bruno-prod');
   }, 120_000);
+});
+
+describe.each(DIALECTS)('delivery identity for what was deployed before it, on %s', (dialect) => {
+  let paved: TestPaved;
+  const tokens: Record<'bruno' | 'chen', string> = { bruno: '', chen: '' };
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-security-delivery-legacy-'));
+
+  afterAll(async () => {
+    await paved?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('gives a name hijacked before the upgrade back to the repository that deployed it first; its owners remove it, the hijacker cannot (migration, finding 6)', async () => {
+    paved = await startTestPaved(dialect);
+    const port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    await paved.call('POST', '/api/catalog/entities', { body: PEOPLE });
+    for (const user of ['bruno', 'chen'] as const) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: `user:default/${user}` } })).body.token;
+    await paved.call('POST', '/api/git/repositories', { token: tokens.bruno, body: { namespace: 'checkout', name: 'cart-service', ownerRef: 'group:default/checkout-team' } });
+    await paved.call('POST', '/api/git/repositories', { token: tokens.chen, body: { namespace: 'chen-lab', name: 'x', ownerRef: 'group:default/catalog-team' } });
+    const clone = path.join(work, 'x');
+    await git(work, 'clone', '--quiet', `http://chen:${tokens.chen}@127.0.0.1:${port}/git/chen-lab/x.git`, clone);
+    fs.writeFileSync(path.join(clone, 'score.yaml'), workloadScore({ version: 'chen', name: 'cart' }));
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '-m', 'cart, says chen');
+    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+
+    // The database as it was before the migration: bruno deployed cart, then chen's namesake replaced it.
+    const { db } = paved.database;
+    await sql`DELETE FROM paved_migrations WHERE name = '2026-12-04-delivery-identity'`.execute(db);
+    await sql`DROP TABLE delivery_workload_names`.execute(db);
+    await sql`ALTER TABLE delivery_deployments DROP COLUMN requested_by`.execute(db);
+    const row = (id: string, number: number, repository: string, by: string) =>
+      sql`INSERT INTO delivery_deployments (id, number, workload, environment, repository, "commit", score_yaml, reason, commits, status, rolled_back, created_by, created_at)
+          VALUES (${id}, ${number}, 'cart', 'dev', ${repository}, ${'0'.repeat(40)}, ${workloadScore({ version: id, name: 'cart' })}, 'deploy', '[]', 'succeeded', 0, ${by}, ${`2026-11-0${number}T00:00:00.000Z`})`.execute(db);
+    await row('legacy-bruno', 1, 'checkout/cart-service', 'user:default/bruno');
+    await row('legacy-chen', 2, 'chen-lab/x', 'user:default/chen');
+    await sql`INSERT INTO delivery_workloads (environment, workload, deployment_id, updated_at) VALUES ('dev', 'cart', 'legacy-chen', '2026-11-02T00:00:00.000Z')`.execute(db);
+    paved = await paved.restart();
+
+    const deployments = (await paved.call('GET', '/api/delivery/deployments?workload=cart')).body.items as { id: string; requestedBy: string }[];
+    expect(Object.fromEntries(deployments.map((deployment) => [deployment.id, deployment.requestedBy]))).toEqual({ 'legacy-bruno': 'user:default/bruno', 'legacy-chen': 'user:default/chen' });
+    const refused = await paved.call('POST', '/api/delivery/deployments', { token: tokens.chen, body: { repository: 'chen-lab/x', environment: 'dev' } });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'delivery.workload_name_taken', details: { owner: 'checkout/cart-service' } });
+    // chen's deployment is what serves, yet the name is bruno's repository's: only its owners remove it.
+    expect((await paved.call('DELETE', '/api/delivery/environments/dev/workloads/cart', { token: tokens.chen })).status).toBe(403);
+    const removal = await paved.call('DELETE', '/api/delivery/environments/dev/workloads/cart', { token: tokens.bruno });
+    expect(removal.status, JSON.stringify(removal.body)).toBe(202);
+  }, 60_000);
 });
