@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
+import { until } from './support/until.js';
 
 /** Two teams as in the demo org, and no `paved-admins` group: the demo defines none either. */
 const ORG = `apiVersion: backstage.io/v1alpha1
@@ -163,4 +169,118 @@ spec: { type: team, children: [] }
     expect(me.body.isAdmin).toBe(true);
     expect((await paved.call('GET', '/api/audit', { token: tokens.chen })).status).toBe(200);
   });
+});
+
+const run = promisify(execFile);
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.com' };
+const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv });
+
+const annotatedComponent = (name: string, owner: string, repository: string) => `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+  annotations: { paved.dev/git-repository: ${repository} }
+spec: { type: service, lifecycle: production, owner: ${owner} }
+`;
+
+/** Prints the secret's SHA-256 (not masked): which value the run was given, without showing it. */
+const PRINT_CART_KEY = `apiVersion: paved.dev/v1
+kind: Pipeline
+metadata: { name: p }
+spec:
+  on: { push: {}, manual: {} }
+  secrets: [CART_KEY]
+  jobs:
+    build: { steps: [{ name: which, run: 'printf %s "$CART_KEY" | sha256sum; echo "value $CART_KEY"' }] }
+`;
+
+describe.each(DIALECTS)("a repository's component and secrets come from Paved's records, on %s", (dialect) => {
+  let paved: TestPaved;
+  let host: string;
+  const tokens: Record<string, string> = {};
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-ownership-'));
+  const REAL_KEY = 'cart-key-of-checkout-0123';
+  const SHADOW_KEY = 'shadow-key-of-chen-4567';
+
+  beforeAll(async () => {
+    paved = await startTestPaved(dialect);
+    host = (await paved.app.listen({ port: 0, host: '127.0.0.1' })).replace('http://', '');
+    paved.start();
+    expect((await paved.call('POST', '/api/catalog/entities', { body: ORG })).status).toBe(200);
+    for (const user of ['ada', 'chen']) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 'laptop', userRef: `user:default/${user}` } })).body.token;
+  });
+  afterAll(async () => {
+    await paved?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function createRepository(user: string, namespace: string, name: string, ownerRef: string) {
+    const created = await paved.call('POST', '/api/git/repositories', { token: tokens[user], body: { namespace, name, ownerRef } });
+    expect(created.status).toBe(201);
+  }
+
+  async function push(user: string, repository: string, files: Record<string, string>) {
+    const clone = path.join(work, `${user}-${repository.replace('/', '-')}`);
+    if (!fs.existsSync(clone)) await git(work, 'clone', '--quiet', `http://${user}:${tokens[user]}@${host}/git/${repository}.git`, clone);
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+      fs.writeFileSync(path.join(clone, file), text);
+    }
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '-m', 'change');
+    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+  }
+
+  async function finishedRun(repository: string) {
+    const runs = await until(async () => (await paved.call('GET', `/api/pipelines/repositories/${repository}/runs`)).body.items as { id: string }[], (items) => items.length > 0, 30_000);
+    const done = await until(async () => (await paved.call('GET', `/api/pipelines/runs/${runs[0]!.id}`)).body, (r) => ['succeeded', 'failed', 'cancelled'].includes(r.status), 60_000);
+    const log = ((await paved.call('GET', `/api/pipelines/runs/${runs[0]!.id}/logs`)).body.items as { message: string }[]).map((line) => line.message).join('\n');
+    return { done, log };
+  }
+
+  const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
+  it("gives an annotation on another team's component no rights on the repository, and the real component wins (finding 8)", async () => {
+    await createRepository('ada', 'default', 'cart-service', 'group:default/checkout-team');
+    // chen annotates a component of their own team with checkout-team's repository, before the real one exists.
+    expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.chen, body: annotatedComponent('cart-shadow', 'catalog-team', 'default/cart-service') })).status).toBe(200);
+    expect((await paved.call('PUT', '/api/secrets/components/default/cart-shadow/CART_KEY', { token: tokens.chen, body: { value: SHADOW_KEY } })).status).toBe(200);
+    const deploy = await paved.call('POST', '/api/delivery/deployments', { token: tokens.chen, body: { repository: 'default/cart-service', environment: 'dev' } });
+    expect(deploy.status).toBe(403);
+    expect(deploy.body.error.message).toContain('group:default/checkout-team');
+    expect(deploy.body.error.message).not.toContain('catalog-team');
+
+    expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.ada, body: annotatedComponent('cart-service', 'checkout-team', 'default/cart-service') })).status).toBe(200);
+    expect((await paved.call('PUT', '/api/secrets/components/default/cart-service/CART_KEY', { token: tokens.ada, body: { value: REAL_KEY } })).status).toBe(200);
+    await push('ada', 'default/cart-service', { '.paved/pipeline.yaml': PRINT_CART_KEY });
+    const { done, log } = await finishedRun('default/cart-service');
+    expect(done.status).toBe('succeeded');
+    expect(log).toContain(sha256(REAL_KEY));
+    expect(log).toContain('value ***');
+    expect(log).not.toContain(REAL_KEY);
+    const reads = await paved.call('GET', '/api/audit?action=secret.read&target=secret:component:default/cart-service/CART_KEY');
+    expect(reads.body.items.length).toBe(1);
+    const shadowReads = await paved.call('GET', '/api/audit?action=secret.read&target=secret:component:default/cart-shadow/CART_KEY');
+    expect(shadowReads.body.items).toEqual([]);
+  }, 90_000);
+
+  it("gives a namesake repository in another namespace none of the component's secrets (finding 5)", async () => {
+    await createRepository('chen', 'chen-lab', 'cart-service', 'group:default/catalog-team');
+    await push('chen', 'chen-lab/cart-service', { '.paved/pipeline.yaml': PRINT_CART_KEY });
+    const { done, log } = await finishedRun('chen-lab/cart-service');
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('CART_KEY are declared but set in none of group:default/catalog-team');
+    expect(log).not.toContain(sha256(REAL_KEY));
+    expect(log).not.toContain(REAL_KEY);
+    // The team's own secret is what the repository gets.
+    expect((await paved.call('PUT', '/api/secrets/groups/default/catalog-team/CART_KEY', { token: tokens.chen, body: { value: 'catalog-team-own-key' } })).status).toBe(200);
+    const manual = await paved.call('POST', '/api/pipelines/repositories/chen-lab/cart-service/runs', { token: tokens.chen, body: { branch: 'main' } });
+    expect(manual.status, JSON.stringify(manual.body)).toBe(201);
+    const latest = async () => ((await paved.call('GET', '/api/pipelines/repositories/chen-lab/cart-service/runs')).body.items as { id: string; number: number; status: string }[]).find((item) => item.number === 2);
+    const second = (await until(latest, (item) => item !== undefined && ['succeeded', 'failed'].includes(item.status), 60_000))!;
+    const log2 = ((await paved.call('GET', `/api/pipelines/runs/${second.id}/logs`)).body.items as { message: string }[]).map((line) => line.message).join('\n');
+    expect(second.status).toBe('succeeded');
+    expect(log2).toContain(sha256('catalog-team-own-key'));
+    expect(log2).not.toContain(sha256(REAL_KEY));
+  }, 120_000);
 });
