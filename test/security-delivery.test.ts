@@ -246,6 +246,12 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     await Promise.all([new Promise((resolve) => front.close(resolve)), new Promise((resolve) => workload.close(resolve))]);
   }, 120_000);
 
+  it("refuses an environment made in the place of a branch's preview", async () => {
+    const refused = await paved.call('POST', '/api/delivery/environments', { token: tokens.chen, body: { name: 'pr-main-0a1b2', type: 'development' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'delivery.invalid_environment_name', details: { path: 'name' } });
+  });
+
   it('refuses the approval of a pipeline-made prod deployment by the developer who pushed it; a teammate approves', async () => {
     const pushed = await cart.push({
       'score.yaml': workloadScore({ version: 'bruno-prod', name: 'cart' }),

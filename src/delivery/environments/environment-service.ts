@@ -31,12 +31,13 @@ export interface Environment {
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const PREVIEW_PREFIX = 'pr-';
 
 /** `preview-<branch>`, shortened with a hash so that every branch gets its own valid name. */
 export function previewName(repository: string, branch: string): string {
   const slug = branch.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   const hash = crypto.createHash('sha256').update(`${repository}\0${branch}`).digest('hex').slice(0, 5);
-  return `pr-${slug.slice(0, 22).replace(/-+$/, '')}-${hash}`.replace(/--+/g, '-');
+  return `${PREVIEW_PREFIX}${slug.slice(0, 22).replace(/-+$/, '')}-${hash}`.replace(/--+/g, '-');
 }
 
 export function createEnvironmentService(deps: { db: Kysely<Database>; config: Config['delivery']; tasks: () => TaskEngine }) {
@@ -115,6 +116,8 @@ export function createEnvironmentService(deps: { db: Kysely<Database>; config: C
     async create(principal: Principal, input: { name: string; type: string; ttlHours?: number }): Promise<Environment> {
       authorize(principal, 'delivery.environment.create', { ref: `environment:${input.name}` });
       if (!NAME.test(input.name)) throw new InvalidInputError('delivery.invalid_environment_name', `"${input.name}" is not an environment name: lower-case letters, digits and -, at most 31, starting with a letter`, { path: 'name' });
+      // Previews are named after their repository and branch; nobody may make one's environment in its place.
+      if (input.name.startsWith(PREVIEW_PREFIX)) throw new InvalidInputError('delivery.invalid_environment_name', `"${input.name}": names starting with ${PREVIEW_PREFIX} are for branches' preview environments`, { path: 'name' });
       if (!config.environmentTypes[input.type]) {
         throw new InvalidInputError('delivery.unknown_environment_type', `"${input.type}" is not an environment type; the types are ${Object.keys(config.environmentTypes).join(', ')}`, { path: 'type' });
       }
@@ -129,7 +132,10 @@ export function createEnvironmentService(deps: { db: Kysely<Database>; config: C
     async ensurePreview(principal: Principal, repository: string, branch: string): Promise<string> {
       const name = previewName(repository, branch);
       const expiresAt = new Date(Date.now() + config.previewTtlHours * 3_600_000).toISOString();
-      const existing = await db.selectFrom('delivery_environments').select(['name', 'status']).where('name', '=', name).executeTakeFirst();
+      const existing = await db.selectFrom('delivery_environments').select(['name', 'status', 'repository', 'branch']).where('name', '=', name).executeTakeFirst();
+      if (existing && (existing.repository !== repository || existing.branch !== branch)) {
+        throw new ConflictError('delivery.preview_name_taken', `environment ${name} is not the preview of ${repository} ${branch}; it was made otherwise`, { hint: 'An administrator removes that environment.' });
+      }
       if (existing) {
         await db.updateTable('delivery_environments').set({ expires_at: expiresAt }).where('name', '=', name).execute();
         return name;
