@@ -27,7 +27,7 @@ import type { ProvisioningDeps } from './provisioning/provision-resources.js';
 import { type Provisioner, loadProvisioners } from './provisioning/provisioner-file.js';
 import { type RouteScope, isPavedsHost } from './provisioning/route-hosts.js';
 import { createKubernetesRuntime } from './runtime/kubernetes-runtime.js';
-import { createLocalRuntime } from './runtime/local/local-runtime.js';
+import { type LocalRuntimeDeps, createLocalRuntime } from './runtime/local/local-runtime.js';
 import { HostRouter } from './runtime/local/router.js';
 import { deliveryRoutes } from './routes.js';
 
@@ -74,6 +74,8 @@ export function createDelivery(deps: {
   renderer: TemplateRenderer;
   /** Paved's own host names (its base URL's, where it listens): the router never hands them to a workload. */
   ownHosts(): string[];
+  /** Where the local runtime's workloads run (Paved's sandbox), their default limits, and whether they get egress. */
+  workloadSandbox: Pick<LocalRuntimeDeps, 'sandbox' | 'defaultLimits' | 'egress'>;
 }): DeliveryModule {
   for (const environment of deps.config.environments) {
     if (!deps.config.environmentTypes[environment.type]) throw new ConfigError(`delivery.environments: ${environment.name} has type "${environment.type}", which delivery.environmentTypes does not define`);
@@ -107,7 +109,15 @@ export function createDelivery(deps: {
     const [namespace, name] = repository.split('/') as [string, string];
     return (await deps.git.get(namespace, name).catch(() => undefined))?.ownerRef;
   };
-  const local = createLocalRuntime({ dataDir: deps.dataDir, router, readinessTimeoutMs: deps.config.readinessTimeoutSeconds * 1000, restartBackoffMs: deps.config.restartBackoffMs, routerPort: deps.routerPort, logger: deps.logger });
+  const local = createLocalRuntime({
+    dataDir: deps.dataDir,
+    router,
+    readinessTimeoutMs: deps.config.readinessTimeoutSeconds * 1000,
+    restartBackoffMs: deps.config.restartBackoffMs,
+    routerPort: deps.routerPort,
+    logger: deps.logger,
+    ...deps.workloadSandbox,
+  });
   const kubernetes = createKubernetesRuntime({ git: deps.git, registry: deps.config.registry, ingressDomain: deps.config.ingressDomain, owner: deps.adminOwner, cloneUrl: deps.cloneUrl });
   const runtimes = { local, kubernetes };
   const builds = createBuildStore(path.join(deps.dataDir, 'delivery', 'builds'));

@@ -230,6 +230,10 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
       extraHosts: routes.map((host) => String(host).toLowerCase()).filter((host) => host !== `${row.workload}.${row.environment}.localhost`),
       manifests: Object.values(provisioned).flatMap((resource) => resource.manifests),
       secretValues: Object.values(provisioned).flatMap((resource) => resource.secretOutputs.map((name) => String(resource.outputs[name]))),
+      endpoints: Object.values(provisioned).flatMap((resource) => {
+        const { host, port } = resource.outputs;
+        return typeof host === 'string' && Number.isInteger(Number(port)) ? [{ resource: resource.name, type: resource.type, host, port: Number(port) }] : [];
+      }),
       log: (message, level) => context.log(message, level),
       ...(context.signal ? { signal: context.signal } : {}),
     },

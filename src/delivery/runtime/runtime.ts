@@ -15,8 +15,17 @@ export interface ReleaseRequest {
   manifests: object[];
   /** The secret values the workload gets (its resources' passwords and URLs), to mask in what it prints. */
   secretValues: string[];
+  /** Where its resources listen (their `host` and `port` outputs): all a sandboxed workload may connect to. */
+  endpoints: ResourceEndpoint[];
   log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
   signal?: AbortSignal;
+}
+
+export interface ResourceEndpoint {
+  resource: string;
+  type: string;
+  host: string;
+  port: number;
 }
 
 export type InstanceHealth = 'starting' | 'ready' | 'unhealthy' | 'crash-loop' | 'stopped' | 'delivered';

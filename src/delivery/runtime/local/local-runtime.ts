@@ -1,11 +1,16 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { InvalidInputError } from '../../../errors.js';
+import type { Sandbox, SandboxLimits } from '../../../sandbox/index.js';
 import { createMasker } from '../../../secrets/index.js';
 import type { ScoreContainer } from '../../score/score-workload.js';
 import type { InstanceHealth, InstanceStatus, Runtime } from '../runtime.js';
+import { type InstanceSandbox, prepareInstanceSandbox } from './instance-sandbox.js';
 import { probeOnce } from './probe.js';
 import type { Backend, HostRouter } from './router.js';
 import { type OutputLine, SupervisedProcess, killGroup } from './supervised-process.js';
@@ -17,6 +22,8 @@ interface Instance {
   environment: string;
   workload: string;
   processes: SupervisedProcess[];
+  sandbox: InstanceSandbox;
+  socketsDir: string;
   backend: Backend | undefined;
   hosts: string[];
   ready: boolean;
@@ -35,8 +42,21 @@ const FIRST_POLLS_MS = 20;
 const POLL_MS = 100;
 const FAST_POLLING_FOR_MS = 2_000;
 const DRAIN_MS = 10_000;
-// Only what a process needs to run; Paved's own environment (its tokens, its database URL) stays out.
-const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
+
+export interface LocalRuntimeDeps {
+  dataDir: string;
+  router: HostRouter;
+  readinessTimeoutMs: number;
+  restartBackoffMs: number;
+  routerPort(): number;
+  logger: Logger;
+  /** Where every container and exec probe runs; its opt-out runs them on the host. */
+  sandbox: Sandbox;
+  /** A container's limits when its score.yaml sets none. */
+  defaultLimits: SandboxLimits;
+  /** Whether workloads may reach the egress allow-list (sandbox.workloadEgress); their own resources they always reach. */
+  egress: boolean;
+}
 
 /**
  * The local runtime: each container of a workload is a supervised process on this machine,
@@ -44,18 +64,23 @@ const PASSED_ENVIRONMENT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTR
  * for its readiness probe, switches the router, then drains and stops the old one; a new
  * instance that never gets ready is stopped and the old one keeps serving.
  */
-export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; readinessTimeoutMs: number; restartBackoffMs: number; routerPort(): number; logger: Logger }): LocalRuntime {
+export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
   const instances = new Map<string, Instance>();
   // Instances started but not yet serving: closing must stop them too, or they outlive Paved.
   const starting = new Set<Instance>();
   let closed = false;
   const instancesDir = path.join(deps.dataDir, 'delivery', 'instances');
   const logsDir = path.join(deps.dataDir, 'delivery', 'logs');
+  // A Unix socket's path has at most 107 bytes: the sockets live in a short folder of their own.
+  const socketsRoot = path.join(os.tmpdir(), `paved-${crypto.createHash('sha256').update(path.resolve(deps.dataDir)).digest('hex').slice(0, 10)}`);
   const keyOf = (environment: string, workload: string) => `${environment}/${workload}`;
+  const routerOnly = routerOnlyListener(deps.router);
 
   async function stopInstance(instance: Instance): Promise<void> {
     await Promise.all(instance.processes.map((process) => process.stop()));
+    await instance.sandbox.close();
     fs.rmSync(path.join(instancesDir, instance.id), { recursive: true, force: true });
+    fs.rmSync(instance.socketsDir, { recursive: true, force: true });
   }
 
   function healthOf(instance: Instance): InstanceHealth {
@@ -71,22 +96,38 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
       const { workload } = request.resolved;
       const containers = Object.entries(workload.containers);
       for (const [name, container] of containers) checkRunnable(name, container, request.buildDir);
-      const ports = new Map<number, number>();
-      const named: [string, number][] = [];
-      for (const [portName, port] of Object.entries(workload.service?.ports ?? {})) {
-        const target = port.targetPort ?? port.port;
-        const actual = ports.get(target) ?? (await freePort());
-        ports.set(target, actual);
-        ports.set(port.port, actual);
-        named.push([portName, actual]);
-      }
-      const firstPort = named[0]?.[1];
+      // Never silently unsandboxed: without a working sandbox the deploy fails, naming the fix.
+      deps.sandbox.assertAvailable();
+      if (deps.sandbox.notice) await request.log(deps.sandbox.notice, 'warn');
       const instanceId = `${request.deploymentId}-${Date.now().toString(36)}`;
       const instanceDir = path.join(instancesDir, instanceId);
+      const socketsDir = path.join(socketsRoot, crypto.randomBytes(5).toString('hex'));
       fs.mkdirSync(path.join(instanceDir, 'home'), { recursive: true });
-      fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true });
+      fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true, mode: 0o700 });
+      fs.mkdirSync(socketsDir, { recursive: true, mode: 0o700 });
+      for (const [, container] of containers) writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
+      let sandbox: InstanceSandbox;
+      try {
+        sandbox = await prepareInstanceSandbox({
+          sandbox: deps.sandbox,
+          request,
+          containers,
+          instanceId,
+          instanceDir,
+          socketsDir,
+          defaultLimits: deps.defaultLimits,
+          egress: deps.egress,
+          routerPort: deps.routerPort(),
+          routerOnlyPort: routerOnly.port,
+        });
+      } catch (error) {
+        fs.rmSync(instanceDir, { recursive: true, force: true });
+        fs.rmSync(socketsDir, { recursive: true, force: true });
+        throw error;
+      }
+      const { ports, named, firstPort } = sandbox;
       const baseEnv: Record<string, string> = {
-        ...Object.fromEntries(PASSED_ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+        ...sandbox.env,
         HOME: path.join(instanceDir, 'home'),
         PAVED_INSTANCE_ID: instanceId,
         PAVED_ENVIRONMENT: request.environment,
@@ -97,18 +138,29 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
       const mask = createMasker([...request.secretValues, ...secretVariables]);
       const processes: SupervisedProcess[] = [];
       for (const [name, container] of containers) {
-        writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
         if (Object.keys(container.volumes ?? {}).length > 0) await request.log(`containers.${name}.volumes: the local runtime does not mount volumes; read the directory from \${resources.NAME.path}`, 'warn');
         const env = {
           ...baseEnv,
           ...container.variables,
-          // Two versions run side by side during a deploy, so each instance gets its own port:
-          // PORT (Heroku's convention) and PAVED_PORT_<NAME> say which.
+          // PORT (Heroku's convention) and PAVED_PORT_<NAME> say where to listen: in the sandbox
+          // the Score port itself; unsandboxed, a free port, since two versions run side by side.
           ...(firstPort === undefined ? {} : { PORT: String(firstPort) }),
           ...Object.fromEntries(named.map(([portName, port]) => [`PAVED_PORT_${portName.toUpperCase().replaceAll('-', '_')}`, String(port)])),
         };
         const command = [...(container.command ?? []), ...(container.args ?? [])];
-        processes.push(new SupervisedProcess({ name, command, cwd: request.buildDir ?? path.join(instanceDir, 'home'), env, logFile: path.join(logsDir, request.environment, `${request.workload}.log`), backoffStartMs: deps.restartBackoffMs, mask }));
+        processes.push(
+          new SupervisedProcess({
+            name,
+            command,
+            cwd: request.buildDir ?? path.join(instanceDir, 'home'),
+            env,
+            logFile: path.join(logsDir, request.environment, `${request.workload}.log`),
+            backoffStartMs: deps.restartBackoffMs,
+            mask,
+            launch: (spec) => sandbox.launch(name, spec),
+            outOfMemoryReason: sandbox.outOfMemoryReason(name),
+          }),
+        );
       }
       const instance: Instance = {
         id: instanceId,
@@ -116,12 +168,17 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
         environment: request.environment,
         workload: request.workload,
         processes,
-        backend: firstPort === undefined ? undefined : { port: firstPort, inFlight: 0 },
+        sandbox,
+        socketsDir,
+        backend: sandbox.backend(),
         hosts: [`${request.workload}.${request.environment}.localhost`, ...request.extraHosts],
         ready: false,
         startedAt: new Date().toISOString(),
       };
-      if (closed) throw new Error('the local runtime is stopping');
+      if (closed) {
+        await stopInstance(instance);
+        throw new Error('the local runtime is stopping');
+      }
       starting.add(instance);
       for (const process of processes) process.start();
       fs.writeFileSync(path.join(instanceDir, 'pids.json'), JSON.stringify(processes.map((process) => process.pid).filter(Boolean)));
@@ -201,6 +258,12 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
     },
 
     reapOrphans() {
+      // Sandboxed processes a previous Paved left are killed with their cgroups (the sandbox's
+      // reapLeftovers, before delivery starts); what remains here are their folders, and the
+      // processes of the opt-out, found by the instance id in their environment.
+      const live = new Set([...instances.values()].map((instance) => instance.socketsDir));
+      if (fs.existsSync(socketsRoot)) for (const folder of fs.readdirSync(socketsRoot)) if (!live.has(path.join(socketsRoot, folder))) fs.rmSync(path.join(socketsRoot, folder), { recursive: true, force: true });
+      if (fs.existsSync(logsDir)) for (const environment of fs.readdirSync(logsDir)) fixLogModes(path.join(logsDir, environment));
       if (!fs.existsSync(instancesDir)) return;
       for (const id of fs.readdirSync(instancesDir)) {
         if ([...instances.values()].some((instance) => instance.id === id)) continue;
@@ -223,6 +286,7 @@ export function createLocalRuntime(deps: { dataDir: string; router: HostRouter; 
       await Promise.all([...instances.values(), ...starting].map((instance) => stopInstance(instance)));
       instances.clear();
       deps.router.close();
+      await routerOnly.close();
     },
   };
 }
@@ -279,7 +343,13 @@ async function waitUntilReady(
       containers.map(([, container], index) =>
         // Without a readiness probe, the first container is probed on the first port (GET /); the others only need to keep running.
         container.readinessProbe || index === 0
-          ? probeOnce({ probe: container.readinessProbe, ports, defaultPort: firstPort, cwd: instance.processes[index]!.cwd, env: instance.processes[index]!.env })
+          ? probeOnce({
+              probe: container.readinessProbe,
+              ports,
+              defaultPort: firstPort,
+              connection: (port) => instance.sandbox.connection(port),
+              exec: (command, timeoutMs) => instance.sandbox.exec(instance.processes[index]!.containerName, { command, cwd: instance.processes[index]!.cwd, env: instance.processes[index]!.env }, timeoutMs),
+            })
           : { ok: true, detail: '' },
       ),
     );
@@ -291,16 +361,37 @@ async function waitUntilReady(
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * The router without Paved's API, on a loopback port of its own: where a sandboxed workload's
+ * `service-port` resources lead, so it reaches other workloads and never Paved itself.
+ */
+function routerOnlyListener(router: HostRouter): { port(): Promise<number>; close(): Promise<void> } {
+  let listening: Promise<http.Server> | undefined;
+  return {
+    async port() {
+      listening ??= new Promise((resolve, reject) => {
+        const server = http.createServer((request, response) => {
+          if (!router.handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('only workload hosts are served here\n');
+        });
+        server.once('error', reject).listen(0, '127.0.0.1', () => resolve(server));
+      });
+      return ((await listening).address() as net.AddressInfo).port;
+    },
+    async close() {
+      if (listening) await new Promise((resolve) => void listening!.then((server) => server.close(resolve), resolve));
+    },
+  };
+}
+
+/** Log files written before they were made 0600 become so. */
+function fixLogModes(folder: string): void {
+  for (const file of fs.readdirSync(folder)) {
+    try {
+      fs.chmodSync(path.join(folder, file), 0o600);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }
 
 function readEnviron(pid: number): string | undefined {

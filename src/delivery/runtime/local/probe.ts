@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import type { ScoreProbe } from '../../score/score-workload.js';
@@ -9,8 +8,10 @@ export interface ProbeTarget {
   ports: ReadonlyMap<number, number>;
   /** The instance's first port, for the default probe. */
   defaultPort: number | undefined;
-  cwd: string;
-  env: Record<string, string>;
+  /** How to reach a port of the instance: its exposed Unix socket in the sandbox, else loopback. */
+  connection(port: number): { socketPath: string } | { host: string; port: number };
+  /** Runs an exec probe's command where the container runs (its sandbox and network); true when it exits 0. */
+  exec(command: string[], timeoutMs: number): Promise<{ ok: boolean; detail: string }>;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -18,14 +19,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 /** One probe: Score's httpGet (200–399 passes, as in Kubernetes) or exec (exit 0), else GET / on the first port. */
 export async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; detail: string }> {
   const { probe } = target;
-  if (probe?.exec) {
-    const [command, ...args] = probe.exec.command;
-    return new Promise((resolve) => {
-      execFile(command!, args, { cwd: target.cwd, env: target.env, timeout: PROBE_TIMEOUT_MS }, (error) =>
-        resolve(error ? { ok: false, detail: `exec ${probe.exec!.command.join(' ')}: ${error.message}` } : { ok: true, detail: 'exec exited 0' }),
-      );
-    });
-  }
+  if (probe?.exec) return target.exec(probe.exec.command, PROBE_TIMEOUT_MS);
   const httpGet = probe?.httpGet;
   const declaredPort = httpGet?.port;
   const port = declaredPort === undefined ? target.defaultPort : (target.ports.get(declaredPort) ?? declaredPort);
@@ -35,8 +29,7 @@ export async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; det
   return new Promise((resolve) => {
     const request = client.get(
       {
-        host: '127.0.0.1',
-        port,
+        ...target.connection(port),
         path,
         headers: { ...(httpGet?.host ? { host: httpGet.host } : {}), ...Object.fromEntries((httpGet?.httpHeaders ?? []).map((header) => [header.name, header.value])) },
         timeout: PROBE_TIMEOUT_MS,

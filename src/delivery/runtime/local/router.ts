@@ -1,10 +1,11 @@
 import http from 'node:http';
 
-/** Where one host's traffic goes, and how many requests are on their way there. */
-export interface Backend {
-  port: number;
-  inFlight: number;
-}
+/**
+ * Where one host's traffic goes, and how many requests are on their way there: a sandboxed
+ * instance's Unix socket (its network namespace has no port the host can reach), or a port on
+ * loopback under the sandbox's opt-out.
+ */
+export type Backend = ({ socketPath: string } | { port: number }) & { inFlight: number };
 
 const ROUTER_HOST = /^([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)\.localhost$/;
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -74,7 +75,8 @@ export class HostRouter {
     };
     const headers: http.OutgoingHttpHeaders = { ...request.headers, 'x-forwarded-host': request.headers.host ?? host, 'x-forwarded-for': request.socket.remoteAddress ?? '' };
     for (const header of HOP_BY_HOP) delete headers[header];
-    const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: request.method, path: request.url, headers, agent: this.agent }, (answer) => {
+    const target = 'socketPath' in backend ? { socketPath: backend.socketPath } : { host: '127.0.0.1', port: backend.port };
+    const upstream = http.request({ ...target, method: request.method, path: request.url, headers, agent: this.agent }, (answer) => {
       const answerHeaders = { ...answer.headers };
       for (const header of HOP_BY_HOP) delete answerHeaders[header];
       response.writeHead(answer.statusCode ?? 502, answerHeaders);

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import type { SandboxProcess } from '../../../sandbox/index.js';
 
 /** One line a process printed, kept for `paved logs` and the portal. */
 export interface OutputLine {
@@ -20,8 +20,12 @@ export interface ProcessSpec {
   logFile: string;
   /** The first restart's delay; each next one doubles it, up to a minute. */
   backoffStartMs: number;
-  /** Hides the workload's secrets (its resources' passwords) in what it prints. */
+  /** Hides the workload's secrets (its resources' passwords) in what it prints, on screen and on disk. */
   mask(text: string): string;
+  /** Starts the command: in the sandbox, with the instance's mounts, network and limits. */
+  launch(spec: { command: string[]; cwd: string; env: Record<string, string> }): SandboxProcess;
+  /** Said when the kernel killed it for its memory, e.g. `out of memory (limit 512 MiB)`. */
+  outOfMemoryReason: string;
 }
 
 const TAIL_LINES = 1_000;
@@ -34,12 +38,13 @@ const CRASH_LOOP_WINDOW_MS = 5 * 60_000;
 const STOP_GRACE_MS = 5_000;
 
 /**
- * A container of the local runtime: a process in its own process group, restarted with
+ * A container of the local runtime: a sandboxed process tree, restarted with
  * exponential backoff when it exits, marked as crash-looping when it keeps failing. Its output
  * goes to a file and to a tail kept in memory that followers subscribe to.
  */
 export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: [string] }> {
-  private child: ChildProcess | undefined;
+  private child: SandboxProcess | undefined;
+  private alive = false;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -53,8 +58,10 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   constructor(private readonly spec: ProcessSpec) {
     super();
     this.backoffMs = spec.backoffStartMs;
-    this.logStream = fs.createWriteStream(spec.logFile, { flags: 'a' });
+    // The log holds what the workload printed: only Paved may read it (a file made before may be 0644).
+    this.logStream = fs.createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
     this.logStream.on('error', () => undefined);
+    this.logStream.on('open', (fd) => fs.fchmod(fd, 0o600, () => undefined));
   }
 
   get containerName(): string {
@@ -70,11 +77,11 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.child.pid;
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== undefined && this.alive;
   }
 
   get crashLooping(): boolean {
@@ -83,25 +90,27 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   }
 
   start(): void {
-    const [executable, ...args] = this.spec.command;
     this.startedAt = Date.now();
-    let child: ChildProcess;
+    let started: SandboxProcess;
     try {
-      // Its own process group (detached), so stopping it stops whatever it started too.
-      child = spawn(executable!, args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      started = this.spec.launch({ command: this.spec.command, cwd: this.spec.cwd, env: this.spec.env });
     } catch (error) {
       this.record('paved', `could not start ${this.spec.command.join(' ')}: ${(error as Error).message}`);
       this.onExit(`could not start: ${(error as Error).message}`);
       return;
     }
-    this.child = child;
-    child.on('error', (error) => {
-      this.record('paved', `could not start ${executable}: ${error.message}`);
-      if (child.pid === undefined) this.onExit(`could not start: ${error.message}`);
-    });
+    this.child = started;
+    this.alive = true;
+    const { child } = started;
+    child.on('error', (error) => this.record('paved', `could not start ${this.spec.command[0]}: ${error.message}`));
     readline.createInterface({ input: child.stdout! }).on('line', (text) => this.record('stdout', text));
     readline.createInterface({ input: child.stderr! }).on('line', (text) => this.record('stderr', text));
-    child.on('exit', (code, signal) => this.onExit(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    // Its whole tree is gone by then (the sandbox's PID namespace and cgroup, or its process group).
+    void started.exited.then(({ exitCode, signal, outOfMemory }) => {
+      this.alive = false;
+      if (this.child !== started) return;
+      this.onExit(outOfMemory ? `was killed: ${this.spec.outOfMemoryReason}` : signal ? `killed by ${signal}` : `exited with code ${exitCode}`);
+    });
   }
 
   private onExit(reason: string): void {
@@ -124,22 +133,16 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     const line = { at: new Date().toISOString(), stream, text: this.spec.mask(text) };
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
-    this.logStream.write(`${line.at} ${stream} ${text}\n`);
+    this.logStream.write(`${line.at} ${stream} ${line.text}\n`);
     this.emit('line', line);
   }
 
-  /** SIGTERM to the process group, SIGKILL after a grace period; resolves when it has exited. */
+  /** SIGTERM to everything it runs, SIGKILL after a grace period; resolves when all of it has exited. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (child && this.running && child.pid !== undefined) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      killGroup(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (child && this.alive) await child.stop(STOP_GRACE_MS);
     await new Promise<void>((resolve) => this.logStream.end(resolve));
   }
 }
