@@ -279,6 +279,27 @@ spec:
     expect((await raw(base, '/api/catalog/entities', { method: 'POST', token: ada, headers: { 'content-type': 'application/yaml' }, body: descriptor })).status).toBeLessThan(300);
   });
 
+  it('refuses URL locations that reach this machine however the address is written (IPv4-compatible and mapped IPv6, 0.0.0.0, hex, decimal), without connecting', async () => {
+    let contacted = 0;
+    const server = http.createServer((_request, response) => {
+      contacted += 1;
+      response.end('apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: { name: paved-admins }\nspec: { type: team, children: [], members: [ada] }\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      for (const hostName of ['[::127.0.0.1]', '[::7f00:1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '0.0.0.0', '[::]', '0x7f.1', '0x7f000001', '2130706433', '017700000001', '127.1', 'localhost', '[64:ff9b::127.0.0.1]']) {
+        const target = `http://${hostName}:${port}/catalog-info.yaml`;
+        const response = await paved.call('POST', '/api/catalog/locations', { token: ada, body: { type: 'url', target } });
+        expect(response.status, target).toBe(400);
+        expect(response.body.error.code, target).toBe('catalog.location_url_refused');
+      }
+      expect(contacted).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('/healthz says only whether each check is ok; the details are for administrators on /api/health', async () => {
     const open = await raw(base, '/healthz', { token: null });
     expect(JSON.parse(open.body)).toEqual({ status: 'ok', checks: { database: { ok: true }, taskWorker: { ok: true } } });
@@ -320,5 +341,28 @@ describe('failed authentications', () => {
     expect((await raw(base, '/api/access/me')).status).toBe(429);
     expect((await raw(base, '/healthz', { token: null })).status).toBe(200);
     expect((await raw(base, '/api/access/me', { token: null })).status).toBe(401);
+  });
+});
+
+describe.each(DIALECTS)('a deleted master.key on %s', (dialect) => {
+  it('stops the start at once, naming the file and how to restore it, without writing a new key; the restored key starts again', async () => {
+    let paved = await startTestPaved(dialect);
+    expect((await paved.call('PUT', '/api/secrets/environments/prod/DEPLOY_TOKEN', { body: { value: 'kept-secret-value' } })).status).toBe(200);
+    const keyFile = path.join(paved.dataDir, 'master.key');
+    const key = fs.readFileSync(keyFile, 'utf8');
+    fs.rmSync(keyFile);
+    const refused = await paved.restart().catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain(`The master key file ${keyFile} is missing`);
+    expect((refused as Error).message).toContain('Restore the file from the backup');
+    expect(fs.existsSync(keyFile)).toBe(false);
+
+    fs.writeFileSync(keyFile, key, { mode: 0o600 });
+    paved = await paved.restart();
+    try {
+      expect((await paved.call('GET', '/api/secrets/environments/prod')).body.items.map((item: { name: string }) => item.name)).toEqual(['DEPLOY_TOKEN']);
+    } finally {
+      await paved.close();
+    }
   });
 });

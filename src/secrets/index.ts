@@ -20,7 +20,9 @@ export interface SecretsModule {
  * key. Refuses to start with a key that does not open the stored secrets.
  */
 export async function createSecrets(deps: { db: Kysely<Database>; dataDir: string; masterKey: string | undefined; ownersOf(ref: string): Promise<string[]> }): Promise<SecretsModule> {
-  const service = createSecretsService({ db: deps.db, masterKey: loadMasterKey(deps.masterKey, deps.dataDir), ownersOf: deps.ownersOf });
+  // The key check row is written at the first start: from then on data may be sealed under the key.
+  const inUse = (await deps.db.selectFrom('secret_key_check').select('id').limit(1).executeTakeFirst()) !== undefined;
+  const service = createSecretsService({ db: deps.db, masterKey: loadMasterKey(deps.masterKey, deps.dataDir, { inUse }), ownersOf: deps.ownersOf });
   await service.verifyMasterKey();
   return { service, routes: secretRoutes(service) };
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchUrl } from './fetch-url.js';
+import { fetchUrl, nonPublicRange } from './fetch-url.js';
 
 let server: http.Server;
 let origin: string;
@@ -144,9 +144,43 @@ describe('fetchUrl', () => {
       'http://224.0.0.1/',
       'http://255.255.255.255/',
       'http://240.0.0.1/',
+      // Every other way of writing a loopback, private or unspecified address.
+      'http://[::127.0.0.1]/',
+      'http://[::7f00:1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://[0:0:0:0:0:ffff:10.0.0.1]/',
+      'http://[64:ff9b::127.0.0.1]/',
+      'http://[64:ff9b:1::a00:1]/',
+      'http://[2002:7f00:1::]/',
+      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
+      'http://[::0]/',
+      'http://0x7f.1/',
+      'http://0x7f000001/',
+      'http://017700000001/',
+      'http://0177.0.0.1/',
+      'http://0/',
+      'http://127.0.0.1.:80/',
+      'http://[::1]:7007/',
     ])('refuses %s', async (url) => {
       const outcome = await fetchUrl(url, { urlAllow: ['example.com'], maxBytes: 1000, timeoutMs: 5000 });
       expect(outcome).toMatchObject({ ok: false, code: 'catalog.location_url_refused' });
+    });
+
+    it.each([
+      ['::7f00:1', 'ipv4Compatible'],
+      ['::127.0.0.1', 'loopback'],
+      ['::ffff:127.0.0.1', 'loopback'],
+      ['0.0.0.0', 'unspecified'],
+      ['::', 'unspecified'],
+      ['fe80::1%eth0', 'linkLocal'],
+      ['not-an-address', 'invalid'],
+    ])('names the range of %s as it is resolved (DNS answers go through the same check)', (address, range) => {
+      expect(nonPublicRange(address)).toBe(range);
+    });
+
+    it.each(['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c', '::ffff:93.184.215.14'])('lets the public address %s through', (address) => {
+      expect(nonPublicRange(address)).toBeUndefined();
     });
 
     it.each(['file:///etc/passwd', 'ftp://example.com/a.yaml', 'gopher://127.0.0.1/'])('refuses the scheme of %s', async (url) => {

@@ -61,14 +61,32 @@ function refuseUrl(url: URL, allowed: ReadonlySet<string>): ReadOutcome | undefi
   return range ? refused(url, host, range) : undefined;
 }
 
-/** The ipaddr.js range name when `address` is not public unicast (IPv4-mapped IPv6 unwrapped). */
-function nonPublicRange(address: string): string | undefined {
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  }
+/** IPv6 addresses that carry an IPv4 address in their last 32 bits, which a host may reach as that IPv4 address. */
+const IPV4_EMBEDDING_PREFIXES: [ipaddr.IPv6, number, string][] = [
+  // ::a.b.c.d, "IPv4-compatible" (deprecated): ipaddr.js calls ::7f00:1 unicast, yet it is 127.0.0.1.
+  [ipaddr.IPv6.parse('::'), 96, 'ipv4Compatible'],
+  // NAT64's well-known prefix and the local-use one (RFC 6052, RFC 8215): a translator forwards to the IPv4 address.
+  [ipaddr.IPv6.parse('64:ff9b::'), 96, 'rfc6052'],
+  [ipaddr.IPv6.parse('64:ff9b:1::'), 48, 'rfc8215'],
+];
+
+/**
+ * The range name when `address` is not public unicast, for every way of writing one: IPv4-mapped
+ * IPv6 is unwrapped (`ipaddr.process`), IPv6 forms that embed an IPv4 address (IPv4-compatible,
+ * NAT64) are refused whatever they embed, and anything ipaddr.js does not call `unicast` (private,
+ * loopback, link-local, unspecified, carrier-grade NAT, 6to4, Teredo, reserved, …) is refused.
+ * Decimal, hex and short IPv4 forms (`2130706433`, `0x7f.1`, `127.1`) reach here already
+ * normalized by the URL parser.
+ */
+export function nonPublicRange(address: string): string | undefined {
+  if (!ipaddr.isValid(address)) return 'invalid';
+  const parsed = ipaddr.process(address);
   const range = parsed.range();
-  return range === 'unicast' ? undefined : range;
+  if (range !== 'unicast') return range;
+  if (parsed.kind() === 'ipv6') {
+    for (const [prefix, bits, name] of IPV4_EMBEDDING_PREFIXES) if ((parsed as ipaddr.IPv6).match(prefix, bits)) return name;
+  }
+  return undefined;
 }
 
 function refused(url: URL, address: string, range: string): ReadOutcome {
