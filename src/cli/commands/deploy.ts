@@ -22,7 +22,7 @@ const deploymentSchema = z.looseObject({
   id: z.string(), number: z.number(), workload: z.string(), environment: z.string(), componentRef: z.string().nullable(), repository: z.string(), commit: z.string(),
   reason: z.string(), sourceDeploymentId: z.string().nullable(), status: z.string(), error: z.string().nullable(), rolledBack: z.boolean(),
   resources: z.record(z.string(), resourceSchema), commits: z.array(z.looseObject({ sha: z.string(), at: z.string() })),
-  createdBy: z.string(), createdAt: z.string(), approvedBy: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable(),
+  createdBy: z.string(), requestedBy: z.string().optional(), createdAt: z.string(), approvedBy: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable(),
   timeToReadyMs: z.number().nullable(), taskId: z.string().nullable(),
 });
 type Deployment = z.infer<typeof deploymentSchema>;
@@ -552,7 +552,7 @@ function printDeployment(out: Output, deployment: Deployment): void {
     ['commit', deployment.commit],
     ['component', deployment.componentRef],
     ['reason', `${deployment.reason}${deployment.sourceDeploymentId ? ` (from ${deployment.sourceDeploymentId})` : ''}`],
-    ['requested', `${timeOf(deployment.createdAt)} by ${deployment.createdBy}`],
+    ['requested', `${timeOf(deployment.createdAt)} by ${deployment.createdBy}${deployment.requestedBy && deployment.requestedBy !== deployment.createdBy ? ` for ${deployment.requestedBy}` : ''}`],
     [deployment.status === 'rejected' ? 'rejected by' : 'approved by', deployment.approvedBy],
     ['started', deployment.startedAt && timeOf(deployment.startedAt)],
     ['finished', deployment.finishedAt && timeOf(deployment.finishedAt)],

@@ -20,6 +20,8 @@ export interface Deployment {
   error: string | null;
   rolledBack: boolean;
   createdBy: string;
+  /** Who caused it (for a pipeline's deployment, who pushed): they may not approve it. */
+  requestedBy: string;
   createdAt: string;
   finishedAt: string | null;
   timeToReadyMs: number | null;
