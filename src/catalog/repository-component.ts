@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { groupsOfUser } from './store/read-entities.js';
@@ -34,10 +35,19 @@ export async function componentOfRepository(
     .orderBy('catalog_entities.entity_ref')
     .execute();
   if (candidates.length === 0) return undefined;
-  const owner = repository.ownerRef.toLowerCase();
+  // Repositories may record a bare team name ("checkout-team"), as a descriptor's spec.owner may.
+  const owner = normalizedOwnerRef(repository.ownerRef);
   const ownerRefs = new Set([owner, ...(owner.startsWith('user:') ? await groupsOfUser(db, owner) : [])]);
   for (const { entity_ref: ref } of candidates) {
     if ((await ownersOf(ref)).some((componentOwner) => ownerRefs.has(componentOwner))) return ref;
   }
   return undefined;
+}
+
+function normalizedOwnerRef(ref: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(ref.toLowerCase(), { defaultKind: 'group', defaultNamespace: 'default' }));
+  } catch {
+    return ref.toLowerCase();
+  }
 }
