@@ -120,6 +120,14 @@ describe.each(DIALECTS)('ownership of what locations provide, on %s', (dialect) 
     expect(chen.body.spec.memberOf).toEqual(['catalog-team']);
   });
 
+  it('refuses the same descriptors pushed through the API: the push rules are the location rules', async () => {
+    for (const body of [ADMINS_WITH_CHEN, CHEN_CLAIMS_ADMIN, component('checkout-web', 'checkout-team')]) {
+      const pushed = await paved.call('POST', '/api/catalog/entities', { token: tokens.chen, body });
+      expect(pushed.status).toBe(403);
+    }
+    await expectChenUnprivileged();
+  });
+
   it("refuses a component owned by another team, keeping the registrant's own", async () => {
     served.set('/chen/components.yaml', `${component('checkout-api', 'checkout-team')}---\n${component('search', 'catalog-team')}`);
     const response = await registerAs('chen', 'url', `${baseUrl}/chen/components.yaml`);
