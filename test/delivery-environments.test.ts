@@ -2,7 +2,6 @@
 // kubernetes runtime's GitOps output, and the faults the issue names (a provisioner failing
 // halfway, a port clash, a Paved restart in the middle of a deploy).
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -161,19 +160,15 @@ describe.each(DIALECTS)('delivery environments on %s', (dialect) => {
   });
 
   it('fails a workload whose port is taken, with the reason from its output', async () => {
-    const blocker = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => blocker.once('listening', resolve));
-    const taken = (blocker.address() as net.AddressInfo).port;
-    try {
-      await push({ 'server.js': workloadServer({ port: taken }), 'score.yaml': workloadScore({ version: '2' }) });
-      const done = await finished((await deploy('dev')).id);
-      expect(done.status).toBe('failed');
-      expect(done.error).toContain('EADDRINUSE');
-      expect(done.rolledBack).toBe(true);
-      expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
-    } finally {
-      blocker.close();
-    }
+    // Each instance has a network namespace of its own, so no port of the host can be in its
+    // way: what takes its port is a listener inside it, before the server starts.
+    const blocker = "require('node:net').createServer().listen(Number(process.env.PORT));\n";
+    await push({ 'server.js': blocker + workloadServer({ delayMs: 100 }), 'score.yaml': workloadScore({ version: '2' }) });
+    const done = await finished((await deploy('dev')).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('EADDRINUSE');
+    expect(done.rolledBack).toBe(true);
+    expect(JSON.parse((await viaRouter(port, 'shop.dev.localhost')).body).version).toBe('1');
   });
 
   it('delivers to a kubernetes environment as manifests committed to its repository, with Argo CD and Flux files', async () => {
