@@ -41,6 +41,11 @@ const talk = (port, send, done) => new Promise((resolve) => {
 spawn('setsid', ['sleep', '${BACKGROUND_MARKER}'], { detached: true, stdio: 'ignore' }).unref();
 if (process.env.DATABASE_URL) console.log('database: ' + process.env.DATABASE_URL);
 const dataDir = process.env.DATA_DIR;
+const get = (port, host, path) => new Promise((resolve) => {
+  require('node:http').get({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
+    let body = ''; response.on('data', (chunk) => body += chunk); response.on('end', () => resolve({ status: response.statusCode, body }));
+  }).on('error', (error) => resolve({ error: error.code }));
+});
 http.createServer(async (request, response) => {
   if (request.url !== '/probe') { response.writeHead(200); return response.end('ok'); }
   const environs = fs.readdirSync('/proc').filter((name) => /^\\d+$/.test(name)).map((pid) => attempt(() => fs.readFileSync('/proc/' + pid + '/environ', 'latin1')));
@@ -63,6 +68,10 @@ http.createServer(async (request, response) => {
     redisAnswer: redis ? await talk(6379, 'AUTH ' + decodeURIComponent(redis.username) + ' ' + decodeURIComponent(redis.password) + '\\r\\nPING\\r\\n', (got) => got.includes('PONG') || got.startsWith('-')) : null,
     buildWritable: attempt(() => { fs.writeFileSync('written-at-run-time.txt', 'x'); return 'written'; }),
     homeWritable: attempt(() => { fs.writeFileSync(process.env.HOME + '/note', 'x'); return 'written'; }),
+    ...(process.env.SERVICE_URL ? {
+      throughServicePort: await get(Number(new URL(process.env.SERVICE_URL).port), new URL(process.env.SERVICE_URL).hostname, '/'),
+      pavedThroughServicePort: await get(Number(new URL(process.env.SERVICE_URL).port), 'localhost', '/api/catalog/entities'),
+    } : {}),
   };
   response.writeHead(200, { 'content-type': 'application/json' });
   response.end(JSON.stringify(report));
@@ -194,6 +203,21 @@ describe('local workloads in the sandbox', () => {
     const done = await finished((await deploy()).id);
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
+  });
+
+  it("reaches other workloads through a service-port resource, which leads to the router alone, never to Paved's API", async () => {
+    await repository.push({
+      'server.js': PROBING_SERVER,
+      'score.yaml': score({ variables: '      SERVICE_URL: ${resources.self.url}\n', resources: 'resources:\n  self:\n    type: service-port\n    params:\n      workload: probe\n' }),
+    });
+    const done = await finished((await deploy()).id);
+    expect(done.error).toBeNull();
+    const seen = await report();
+    expect(seen.ownEnvironment).toContain('SERVICE_URL');
+    expect(seen.throughServicePort).toEqual({ status: 200, body: 'ok' });
+    expect(seen.pavedThroughServicePort).toEqual({ status: 404, body: 'only workload hosts are served here\n' });
+    // The same request on Paved's port outside is Paved's API.
+    expect((await paved.call('GET', '/api/catalog/entities', { token: null })).status).toBe(401);
   });
 
   it('says so when the kernel kills it for its memory limit', async () => {

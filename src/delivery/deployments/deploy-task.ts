@@ -231,7 +231,8 @@ export async function prepareRelease(deps: DeployTaskDeps, row: DeploymentRow, c
       manifests: Object.values(provisioned).flatMap((resource) => resource.manifests),
       secretValues: Object.values(provisioned).flatMap((resource) => resource.secretOutputs.map((name) => String(resource.outputs[name]))),
       endpoints: Object.values(provisioned).flatMap((resource) => {
-        const { host, port } = resource.outputs;
+        const { port } = resource.outputs;
+        const host = resource.outputs.host ?? resource.outputs.hostname;
         return typeof host === 'string' && Number.isInteger(Number(port)) ? [{ resource: resource.name, type: resource.type, host, port: Number(port) }] : [];
       }),
       log: (message, level) => context.log(message, level),
