@@ -38,12 +38,25 @@ export function createMasker(secrets: readonly string[]): Masker {
   const lines = (emit: (line: string) => void, options: { holdMs?: number } = {}): MaskedLineStream => {
     const holdMs = options.holdMs ?? DEFAULT_HOLD_MS;
     let held: string | undefined;
+    let heldSince = 0;
+    // One timer for the stream rather than one per line: a busy build prints thousands of lines a second.
     let timer: NodeJS.Timeout | undefined;
     const release = () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (held !== undefined) emit(held);
       held = undefined;
+    };
+    const check = () => {
+      timer = undefined;
+      if (held === undefined) return;
+      const waited = Date.now() - heldSince;
+      if (waited >= holdMs) release();
+      else arm(holdMs - waited);
+    };
+    const arm = (ms: number) => {
+      timer = setTimeout(check, ms);
+      timer.unref();
     };
     return {
       push(line) {
@@ -56,9 +69,8 @@ export function createMasker(secrets: readonly string[]): Masker {
           emit(previous);
           held = next;
         }
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(release, holdMs);
-        timer.unref();
+        heldSince = Date.now();
+        if (!timer) arm(holdMs);
       },
       end: release,
     };
