@@ -13,7 +13,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .description('create an API token; its secret is printed once, on stdout')
     .argument('<name>', 'what the token is for, e.g. "ci" or "laptop"')
     .option('--user <ref>', 'the user it acts as (administrators only; default: you), e.g. jane or user:default/jane')
-    .option('--expires-in-days <days>', 'expire after this many days (default: never)', wholeNumber({ unit: 'days' }))
+    .option('--expires-in-days <days>', "expire after this many days (default: the server's, 90)", wholeNumber({ unit: 'days' }))
     .addHelpText('after', '\nExamples:\n  paved token create laptop --expires-in-days 90\n  TOKEN=$(paved token create ci --user user:default/ci-bot)')
     .action(async (name: string, options: { user?: string; expiresInDays?: number }, command: Command) => {
       const globals = globalOptions(command);

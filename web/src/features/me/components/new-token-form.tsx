@@ -5,8 +5,8 @@ const EXPIRIES = [
   { days: 7, label: '7 days' },
   { days: 30, label: '30 days' },
   { days: 90, label: '90 days' },
+  // Every token expires; the server refuses more than its configured most (a year by default).
   { days: 365, label: '1 year' },
-  { days: 0, label: 'Never' },
 ];
 
 /** Makes a token and shows its secret once, with a copy button. */
