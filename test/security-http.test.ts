@@ -279,6 +279,38 @@ spec:
     expect((await raw(base, '/api/catalog/entities', { method: 'POST', token: ada, headers: { 'content-type': 'application/yaml' }, body: descriptor })).status).toBeLessThan(300);
   });
 
+  it("ends a running pipeline's live log when the token reading it is revoked", async () => {
+    const reader = (await paved.call('POST', '/api/access/tokens', { body: { name: 'reader', userRef: 'user:default/ada' } })).body;
+    await paved.call('POST', '/api/git/repositories', { token: ada, body: { namespace: 'team-a', name: 'slow', ownerRef: 'group:default/team-a' } });
+    const clone = path.join(work, 'slow');
+    await git(work, 'clone', '--quiet', `http://ada:${ada}@${host}/git/team-a/slow.git`, clone);
+    fs.mkdirSync(path.join(clone, '.paved'));
+    fs.writeFileSync(path.join(clone, '.paved/pipeline.yaml'), 'apiVersion: paved.dev/v1\nkind: Pipeline\nmetadata: { name: p }\nspec:\n  on: { push: {} }\n  steps:\n    - run: echo started; sleep 60\n');
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '-m', 'slow');
+    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+    const [slow] = await until(async () => (await paved.call('GET', '/api/pipelines/repositories/team-a/slow/runs')).body.items as { id: string }[], (items) => items.length > 0, 30_000);
+
+    const { port } = new URL(base);
+    const stream = await new Promise<{ text: () => string; ended: Promise<void> }>((resolve, reject) => {
+      const request = http.get({ host: '127.0.0.1', port, path: `/api/pipelines/runs/${slow!.id}/events`, headers: { authorization: `Bearer ${reader.token}` } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        resolve({ text: () => text, ended: new Promise((done) => response.on('end', () => done())) });
+      });
+      request.on('error', reject);
+    });
+    await until(async () => stream.text(), (text) => text.includes('started'), 30_000);
+    const revokedAt = Date.now();
+    expect((await paved.call('DELETE', `/api/access/tokens/${reader.id}`, { token: ada })).status).toBe(200);
+    await stream.ended;
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(stream.text()).toContain('access.stream_access_lost');
+    expect(stream.text()).not.toContain('event: completion');
+    await paved.call('POST', `/api/pipelines/runs/${slow!.id}/cancel`, { token: ada });
+  }, 60_000);
+
   it('refuses URL locations that reach this machine however the address is written (IPv4-compatible and mapped IPv6, 0.0.0.0, hex, decimal), without connecting', async () => {
     let contacted = 0;
     const server = http.createServer((_request, response) => {

@@ -41,7 +41,8 @@ export function isGitRequest(request: FastifyRequest): boolean {
  */
 export async function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): Promise<void> {
   await app.register(rateLimit, { global: false });
-  const failures = app.createRateLimit({ max: options.failedAuthPerMinute, timeWindow: 60_000, keyGenerator: (request) => request.ip });
+  // Keyed by the plugin's default: the client address, IPv4-mapped IPv6 unwrapped, IPv6 by /64.
+  const failures = app.createRateLimit({ max: options.failedAuthPerMinute, timeWindow: 60_000 });
   app.decorateRequest('principal', null);
   app.decorateRequest('authentication', null);
 
