@@ -22,7 +22,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
 import { createLocalExecutor } from '../src/pipelines/local-executor.js';
+import { type Sandbox, createSandbox, defaultLimits } from '../src/sandbox/index.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { percentile, round } from './latency.js';
 import { waitForQuiet } from './quiet-machine.js';
@@ -91,8 +94,13 @@ async function shellMs(command: string): Promise<number> {
  * output lines dropped: what spawning and line splitting cost without the server, its database
  * and its log.
  */
+let sandbox: Promise<Sandbox> | undefined;
 async function executorMs(command: string, cwd: string): Promise<number> {
-  const outcome = await createLocalExecutor().run({ command, cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 600_000, signal: new AbortController().signal, onLine: () => {}, maxLines: 10_000 });
+  // Steps run in the sandbox, as the server runs them (its own data dir: the cgroups are its own).
+  const config = loadConfig({ PAVED_DATA_DIR: path.join(os.tmpdir(), 'paved-bench-pipelines-executor') }, os.tmpdir());
+  sandbox ??= fs.promises.mkdir(config.dataDir, { recursive: true }).then(() => createSandbox({ config, logger: pino({ level: 'warn' }) }));
+  const executor = createLocalExecutor(await sandbox);
+  const outcome = await executor.run({ command, cwd, env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, mounts: [{ path: cwd, writable: false }], limits: defaultLimits(config), label: 'bench-executor', timeoutMs: 600_000, signal: new AbortController().signal, onLine: () => {}, maxLines: 10_000 });
   if (outcome.exitCode !== 0) throw new Error(`${command} exited ${outcome.exitCode} in the executor`);
   return outcome.durationMs;
 }

@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -286,4 +287,83 @@ describe('without a working sandbox', () => {
       await paved.close();
     }
   });
+});
+
+describe('after a crash', () => {
+  const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-crash-'));
+  const instance = crypto.createHash('sha256').update(fs.realpathSync(dataDir)).digest('hex').slice(0, 12);
+  const groupsOf = (controller: string) => {
+    const dir = `/sys/fs/cgroup/${controller}/paved/${instance}`;
+    return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : [];
+  };
+  let port = 0;
+  let server: ChildProcess | undefined;
+
+  /** Paved as its own OS process (`node --import tsx src/main.ts`), so it can be killed with SIGKILL. */
+  async function startPaved() {
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, PAVED_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', PAVED_ADMIN_TOKEN: ADMIN_TOKEN, PAVED_DEMO: 'false', PAVED_GOLDEN_PATHS: 'false', PAVED_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const healthy = await until(
+      () => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false),
+      (ok) => ok,
+      60_000,
+    );
+    expect(healthy).toBe(true);
+  }
+  const createRepository = (name: string) =>
+    fetch(`http://127.0.0.1:${port}/api/git/repositories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: 'team-a', name, ownerRef: 'group:default/team-a' }),
+    }).then((response) => response.status);
+
+  beforeAll(async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a step dies with Paved (kill -9), and the next start kills what is left in Paved’s sandboxes before any job is retried', async () => {
+    await startPaved();
+    expect(await createRepository('crash')).toBe(201);
+    const clone = path.join(dataDir, '..', `${path.basename(dataDir)}-clone`);
+    await git(os.tmpdir(), 'clone', '--quiet', `http://x:${ADMIN_TOKEN}@127.0.0.1:${port}/git/team-a/crash.git`, clone);
+    fs.mkdirSync(path.join(clone, '.paved'));
+    fs.writeFileSync(path.join(clone, '.paved', 'pipeline.yaml'), pipeline(`  on: { push: {} }\n  steps: [{ name: long, run: 'echo attempt; sleep 316' }]\n`));
+    await git(clone, 'add', '--all');
+    await git(clone, 'commit', '--quiet', '-m', 'a long step');
+    await git(clone, 'push', '--quiet', 'origin', 'HEAD:main');
+    fs.rmSync(clone, { recursive: true, force: true });
+    const running = await until(async () => hostProcesses(['sleep', '316']), (pids) => pids.length > 0, 30_000);
+    expect(running.length).toBe(1);
+    expect(groupsOf('pids').some((group) => group.startsWith('pipeline-'))).toBe(true);
+
+    server!.kill('SIGKILL');
+    const gone = await until(async () => hostProcesses(['sleep', '316']), (pids) => pids.length === 0, 5_000);
+    expect(gone).toEqual([]);
+
+    // What a sandbox could still hold after a crash: a process in one of this installation's groups.
+    const survivor = spawn('sleep', ['317'], { detached: true, stdio: 'ignore' });
+    survivor.unref();
+    for (const controller of ['memory', 'pids', 'cpu']) {
+      const group = `/sys/fs/cgroup/${controller}/paved/${instance}/pipeline-left-behind`;
+      fs.mkdirSync(group, { recursive: true });
+      fs.writeFileSync(path.join(group, 'cgroup.procs'), String(survivor.pid));
+    }
+    expect(hostProcesses(['sleep', '317'])).toEqual([survivor.pid]);
+
+    await startPaved();
+    expect(await until(async () => hostProcesses(['sleep', '317']), (pids) => pids.length === 0, 5_000)).toEqual([]);
+    for (const controller of ['memory', 'pids', 'cpu']) expect(groupsOf(controller).filter((group) => group.startsWith('pipeline-'))).toEqual([]);
+    server!.kill('SIGKILL');
+  }, 120_000);
 });
