@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
 import { until } from './support/until.js';
+import { workloadScore, workloadServer } from './support/workload.js';
 
 /** Two teams as in the demo org, and no `paved-admins` group: the demo defines none either. */
 const ORG = `apiVersion: backstage.io/v1alpha1
@@ -251,8 +252,8 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
   it("gives an annotation on another team's component no rights on the repository, and the real component wins (finding 8)", async () => {
     await createRepository('ada', 'default', 'cart-service', 'group:default/checkout-team');
     // chen annotates a component of their own team with checkout-team's repository, before the real one exists.
-    expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.chen, body: annotatedComponent('cart-shadow', 'catalog-team', 'default/cart-service') })).status).toBe(200);
-    expect((await paved.call('PUT', '/api/secrets/components/default/cart-shadow/CART_KEY', { token: tokens.chen, body: { value: SHADOW_KEY } })).status).toBe(200);
+    expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.chen, body: annotatedComponent('a-cart-shadow', 'catalog-team', 'default/cart-service') })).status).toBe(200);
+    expect((await paved.call('PUT', '/api/secrets/components/default/a-cart-shadow/CART_KEY', { token: tokens.chen, body: { value: SHADOW_KEY } })).status).toBe(200);
     const deploy = await paved.call('POST', '/api/delivery/deployments', { token: tokens.chen, body: { repository: 'default/cart-service', environment: 'dev' } });
     expect(deploy.status).toBe(403);
     expect(deploy.body.error.message).toContain('group:default/checkout-team');
@@ -260,7 +261,7 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
 
     expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.ada, body: annotatedComponent('cart-service', 'checkout-team', 'default/cart-service') })).status).toBe(200);
     expect((await paved.call('PUT', '/api/secrets/components/default/cart-service/CART_KEY', { token: tokens.ada, body: { value: REAL_KEY } })).status).toBe(200);
-    await push('ada', 'default/cart-service', { '.paved/pipeline.yaml': PRINT_CART_KEY });
+    await push('ada', 'default/cart-service', { '.paved/pipeline.yaml': PRINT_CART_KEY, 'score.yaml': workloadScore({ version: '1', name: 'cart' }), 'server.js': workloadServer() });
     const { done, log } = await finishedRun('default/cart-service');
     expect(done.status).toBe('succeeded');
     expect(log).toContain(sha256(REAL_KEY));
@@ -268,8 +269,17 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
     expect(log).not.toContain(REAL_KEY);
     const reads = await paved.call('GET', '/api/audit?action=secret.read&target=secret:component:default/cart-service/CART_KEY');
     expect(reads.body.items.length).toBe(1);
-    const shadowReads = await paved.call('GET', '/api/audit?action=secret.read&target=secret:component:default/cart-shadow/CART_KEY');
+    const shadowReads = await paved.call('GET', '/api/audit?action=secret.read&target=secret:component:default/a-cart-shadow/CART_KEY');
     expect(shadowReads.body.items).toEqual([]);
+
+    // A production deployment waits for an owner of the repository other than who asked: never chen.
+    const production = await paved.call('POST', '/api/delivery/deployments', { token: tokens.ada, body: { repository: 'default/cart-service', environment: 'prod' } });
+    expect(production.status, JSON.stringify(production.body)).toBe(201);
+    expect(production.body).toMatchObject({ status: 'awaiting_approval', componentRef: 'component:default/cart-service' });
+    const approval = await paved.call('POST', `/api/delivery/deployments/${production.body.id}/approve`, { token: tokens.chen });
+    expect(approval.status).toBe(403);
+    expect(approval.body.error.code).toBe('access.forbidden');
+    await paved.call('POST', `/api/delivery/deployments/${production.body.id}/reject`);
   }, 90_000);
 
   it("gives a namesake repository in another namespace none of the component's secrets (finding 5)", async () => {
