@@ -77,7 +77,7 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     const [namespace, name] = repository.split('/') as [string, string];
     const created = await paved.call('POST', '/api/git/repositories', { token: tokens[user], body: { namespace, name, ownerRef: owner } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const clone = path.join(work, `${namespace}-${name}`);
+    const clone = path.join(work, `${user}-${namespace}-${name}`);
     await git(work, 'clone', '--quiet', `http://${user}:${tokens[user]}@127.0.0.1:${port}/git/${repository}.git`, clone);
     return {
       /** Commits `files` (path → text, or null to delete it) and pushes; returns the commit. */
@@ -279,6 +279,22 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     expect(done.status, done.error).toBe('succeeded');
     expect((await serving('cart.prod.localhost')).version).toBe('bruno-prod');
   }, 120_000);
+
+  it('gives a repository made again under a deleted one\'s name none of its workloads (finding 6)', async () => {
+    expect((await paved.call('DELETE', '/api/git/repositories/checkout/cart-service', { token: tokens.bruno })).status).toBe(204);
+    const again = await newRepository('chen', 'checkout/cart-service', 'group:default/catalog-team');
+    await again.push({ 'server.js': SERVER, 'score.yaml': workloadScore({ version: 'chen-again', name: 'cart' }) });
+    const refused = await deploy('chen', 'checkout/cart-service', 'prod');
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.error.code).toBe('delivery.workload_name_taken');
+    expect(refused.body.error.message).toContain('an earlier repository called checkout/cart-service');
+    expect((await paved.call('DELETE', '/api/delivery/environments/prod/workloads/cart', { token: tokens.chen })).status).toBe(403);
+    expect((await serving('cart.prod.localhost')).version).toBe('bruno-prod');
+    // Its owners are gone with it: an administrator frees the name.
+    const removal = await paved.call('DELETE', '/api/delivery/environments/prod/workloads/cart');
+    expect(removal.status).toBe(202);
+    expect((await taskDone(removal.body.taskId)).status).toBe('succeeded');
+  }, 120_000);
 });
 
 describe.each(DIALECTS)('delivery identity for what was deployed before it, on %s', (dialect) => {
@@ -307,7 +323,7 @@ describe.each(DIALECTS)('delivery identity for what was deployed before it, on %
 
     // The database as it was before the migration: bruno deployed cart, then chen's namesake replaced it.
     const { db } = paved.database;
-    await sql`DELETE FROM paved_migrations WHERE name = '2026-12-04-delivery-identity'`.execute(db);
+    await sql`DELETE FROM paved_migrations WHERE name IN ('2026-12-04-delivery-identity', '2026-12-04-delivery-identity-incarnation')`.execute(db);
     await sql`DROP TABLE delivery_workload_names`.execute(db);
     await sql`ALTER TABLE delivery_deployments DROP COLUMN requested_by`.execute(db);
     const row = (id: string, number: number, repository: string, by: string) =>

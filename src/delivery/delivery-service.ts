@@ -12,7 +12,7 @@ import { DEPLOY_TASK_KIND, checkRouteHosts } from './deployments/deploy-task.js'
 import type { RouteScope } from './provisioning/route-hosts.js';
 import { type Deployment, type DeploymentRow, currentDeployment, toDeployment } from './deployments/deployment-records.js';
 import type { BuildStore } from './deployments/build-store.js';
-import { claimWorkloadName, workloadOwner } from './deployments/workload-names.js';
+import { claimWorkloadName, isSameRepository, workloadOwner } from './deployments/workload-names.js';
 import { type EnvironmentService, REMOVE_WORKLOAD_TASK_KIND } from './environments/environment-service.js';
 import { createDeliveryViews } from './delivery-views.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -98,6 +98,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     }
     const environment = await deps.environments.get(input.environment);
     const type = deps.config.environmentTypes[environment.type]!;
+    const stored = await deps.git.get(...splitRepository(input.repository));
     const workload = parsed.workload.metadata.name;
     const params = resolveResourceParams(parsed.workload);
     if (params.ok) checkRouteHosts(parsed.workload, params.params, { ...deps.routes, workload, environment: environment.name });
@@ -108,7 +109,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     await db.transaction().execute(async (trx) => {
       // The workload's identity is its repository's, from Paved's records: the score's name only
       // picks which of the repository's workloads this is.
-      await claimWorkloadName(trx, { environment: environment.name, workload, repository: input.repository });
+      await claimWorkloadName(trx, { environment: environment.name, workload, repository: { repository: input.repository, createdAt: stored.createdAt } });
       const last = await trx.selectFrom('delivery_deployments').select('number').where('workload', '=', workload).where('environment', '=', environment.name).orderBy('number', 'desc').limit(1).executeTakeFirst();
       await trx
         .insertInto('delivery_deployments')
@@ -258,10 +259,12 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
     async removeWorkload(principal: Principal, environment: string, workload: string): Promise<{ taskId: string }> {
       const serving = await currentDeployment(db, environment, workload);
       if (!serving) throw new NotFoundError('delivery.workload_not_deployed', `${workload} is not deployed in ${environment}`);
-      // Whoever owns the repository that owns the name may remove it (not whoever deployed last).
-      const repository = (await workloadOwner(db, environment, workload)) ?? serving.repository;
-      const { owners } = await ownersOfRepository(repository);
-      authorize(principal, 'delivery.deploy', { ref: `${environment}/${repository}`, ownerRefs: owners });
+      // Whoever owns the repository that owns the name may remove it (not whoever deployed last);
+      // when that repository is gone, or another was made under its name, only administrators.
+      const claim = (await workloadOwner(db, environment, workload)) ?? { repository: serving.repository, createdAt: null };
+      const stored = await deps.git.get(...splitRepository(claim.repository)).catch(() => undefined);
+      const owners = stored && isSameRepository(claim, { repository: claim.repository, createdAt: stored.createdAt }) ? (await ownersOfRepository(claim.repository)).owners : [];
+      authorize(principal, 'delivery.deploy', { ref: `${environment}/${claim.repository}`, ownerRefs: owners });
       await recordAuditEvents(db, [{ actor: principal.userRef, action: 'delivery.workload.remove', target: `deployment:${environment}/${workload}` }]);
       const task = await deps.tasks.enqueue(REMOVE_WORKLOAD_TASK_KIND, { environment, workload }, { createdBy: principal.userRef });
       return { taskId: task.id };

@@ -108,4 +108,11 @@ export const deliveryMigrations: ModuleMigrations = {
       await sql`UPDATE delivery_deployments SET requested_by = created_by`.execute(db);
     },
   },
+  '2026-12-04-delivery-identity-incarnation': {
+    // A repository deleted and created again under the same name (by another team) must not
+    // inherit the workloads of the first; names claimed before this are adopted at their next deploy.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('delivery_workload_names').addColumn('repository_created_at', 'text').execute();
+    },
+  },
 };

@@ -99,6 +99,8 @@ export interface DeliveryWorkloadNamesTable {
   workload: string;
   /** `<namespace>/<name>` of Paved's git. */
   repository: string;
+  /** When git created that repository: one deleted and made again under its name is not it. Null: claimed before this was kept. */
+  repository_created_at: string | null;
   claimed_at: string;
 }
 

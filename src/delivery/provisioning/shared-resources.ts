@@ -28,8 +28,8 @@ export async function adoptUnownedSharedResources(
     if (!row) continue;
     const key = sharedResourceKey(input.owner, { ...resource, id: resource.id });
     if (await db.selectFrom('delivery_resources').select('id').where('environment', '=', input.environment).where('key', '=', key).executeTakeFirst()) continue;
-    const repository = await workloadOwner(db, input.environment, row.workload);
-    if (!repository || (await input.ownerOf(repository)) !== input.owner) continue;
+    const claim = await workloadOwner(db, input.environment, row.workload);
+    if (!claim || (await input.ownerOf(claim.repository)) !== input.owner) continue;
     await db.updateTable('delivery_resources').set({ key, updated_at: new Date().toISOString() }).where('id', '=', row.id).where('key', '=', unowned).execute();
   }
 }
