@@ -53,6 +53,8 @@ type Token = { kind: 'string'; value: string; at: number } | { kind: 'word'; val
 
 const WRAPPED = /^(\s*)\$\{\{([\s\S]*)\}\}\s*$/;
 const SYMBOLS = ['==', '!=', '&&', '||', '!', '(', ')'];
+/** Named whole in errors: they are what an injection attempt looks like. */
+const TEMPLATE_DELIMITERS = ['%}', '{%', '{{', '}}', '{#', '#}'];
 
 function tokenize(text: string, offset: number): Token[] {
   const tokens: Token[] = [];
@@ -73,7 +75,10 @@ function tokenize(text: string, offset: number): Token[] {
       index += word.length;
     } else {
       const symbol = SYMBOLS.find((candidate) => text.startsWith(candidate, index));
-      if (!symbol) throw new ConditionSyntaxError(`unexpected "${text.slice(index, index + 2)}"`, at);
+      if (!symbol) {
+        const pair = text.slice(index, index + 2);
+        throw new ConditionSyntaxError(`unexpected "${TEMPLATE_DELIMITERS.includes(pair) ? pair : char}"`, at);
+      }
       tokens.push({ kind: 'symbol', value: symbol, at });
       index += symbol.length;
     }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, TooManyRequestsError } from '../errors.js';
 import type { FileToRender, RenderFailure, RenderRequest, RenderResponse, RenderedFile, ValueToRender, WorkerTask } from './render-protocol.js';
 
 export interface RenderLimits {
@@ -20,10 +20,13 @@ export const DEFAULT_RENDER_LIMITS: RenderLimits = { timeoutMs: 2_000, maxOutput
  * these, so a hostile template can use up at most one worker for at most its deadline.
  */
 export interface TemplateRenderer {
-  /** Renders each value (or evaluates it, with `evaluate`); `what` names them in errors. */
-  renderValues(items: readonly ValueToRender[], context: object, what: string): Promise<unknown[]>;
+  /**
+   * Renders each value (or evaluates it, with `evaluate`); `what` names them in errors. `signal`
+   * (a cancelled run's) stops the render early, terminating its worker.
+   */
+  renderValues(items: readonly ValueToRender[], context: object, what: string, signal?: AbortSignal): Promise<unknown[]>;
   /** Renders a batch of file names and texts in one hop; a failure names the file by index. */
-  renderFiles(files: readonly FileToRender[], context: object, options: { cookiecutterCompat: boolean; what: string }): Promise<RenderedFile[]>;
+  renderFiles(files: readonly FileToRender[], context: object, options: { cookiecutterCompat: boolean; what: string; signal?: AbortSignal }): Promise<RenderedFile[]>;
   /** Ends the workers; a render asked for afterwards starts them again. */
   close(): Promise<void>;
 }
@@ -40,8 +43,10 @@ const here = fileURLToPath(import.meta.url);
 // Run from the build, the worker is compiled JavaScript beside this file; run from source, a
 // small bootstrap loads its TypeScript.
 const WORKER_FILE = here.endsWith('.ts') ? new URL('./render-worker.dev.mjs', import.meta.url).href : new URL('./render-worker.js', import.meta.url).href;
-/** Time a worker may take to start and pick a task up before the deadline proper begins. */
+/** Time a render may wait for a worker (to start, or to finish the renders before it) before its deadline proper begins. */
 const START_GRACE_MS = 30_000;
+/** Renders waiting for a worker; more are refused, so a flood of hostile templates cannot pile up. */
+const MAX_QUEUED = 32;
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
 
 /**
@@ -60,19 +65,27 @@ export function createTemplateRenderer(limits: RenderLimits = DEFAULT_RENDER_LIM
       resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
     }));
 
-  async function run(request: RenderRequest, what: string): Promise<RenderResponse> {
+  async function run(request: RenderRequest, what: string, signal: AbortSignal | undefined): Promise<RenderResponse> {
+    signal?.throwIfAborted();
+    const workers = poolOf();
+    if (workers.queueSize >= MAX_QUEUED) {
+      throw new TooManyRequestsError('template.render_busy', `rendering ${what}: ${MAX_QUEUED} renders are already waiting for a worker; try again in a few seconds`, { path: what, retryAfterSeconds: 5 });
+    }
     const controller = new AbortController();
     const channel = new MessageChannel();
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = () => new InvalidInputError('template.render_timeout', `rendering ${what} took longer than ${seconds(limits.timeoutMs)}`, { path: what, hint: 'a loop that never ends, or one over too much data' });
+    const neverStarted = () => new InvalidInputError('template.render_timeout', `rendering ${what} did not start within ${seconds(START_GRACE_MS)}: the rendering workers are busy`, { path: what });
     channel.port1.once('message', () => {
       clearTimeout(deadline);
       deadline = setTimeout(() => controller.abort(timedOut()), limits.timeoutMs);
     });
-    deadline = setTimeout(() => controller.abort(timedOut()), START_GRACE_MS + limits.timeoutMs);
+    deadline = setTimeout(() => controller.abort(neverStarted()), START_GRACE_MS);
+    const stop = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', stop, { once: true });
     const task: WorkerTask = { request, started: channel.port2, maxOutputChars: limits.maxOutputChars };
     try {
-      return (await poolOf().run(task, { transferList: [channel.port2], signal: controller.signal })) as RenderResponse;
+      return (await workers.run(task, { transferList: [channel.port2], signal: controller.signal })) as RenderResponse;
     } catch (error) {
       if (controller.signal.aborted) throw controller.signal.reason;
       if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -81,6 +94,7 @@ export function createTemplateRenderer(limits: RenderLimits = DEFAULT_RENDER_LIM
       throw error;
     } finally {
       clearTimeout(deadline);
+      signal?.removeEventListener('abort', stop);
       channel.port1.close();
     }
   }
@@ -94,15 +108,15 @@ export function createTemplateRenderer(limits: RenderLimits = DEFAULT_RENDER_LIM
   }
 
   return {
-    async renderValues(items, context, what) {
+    async renderValues(items, context, what, signal) {
       if (items.length === 0) return [];
-      const response = await run({ kind: 'values', items: [...items], context }, what);
+      const response = await run({ kind: 'values', items: [...items], context }, what, signal);
       if (!response.ok) failure(response, what);
       return (response as { values: unknown[] }).values;
     },
     async renderFiles(files, context, options) {
       if (files.length === 0) return [];
-      const response = await run({ kind: 'files', files: [...files], context, cookiecutterCompat: options.cookiecutterCompat }, options.what);
+      const response = await run({ kind: 'files', files: [...files], context, cookiecutterCompat: options.cookiecutterCompat }, options.what, options.signal);
       if (!response.ok) failure(response, options.what);
       return (response as { files: RenderedFile[] }).files;
     },

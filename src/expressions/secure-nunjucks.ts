@@ -108,6 +108,12 @@ export function createSecureEnvironment(options: SecureEnvironmentOptions = {}):
 const compiled = new WeakMap<nunjucks.Environment, Map<string, nunjucks.Template>>();
 const MAX_COMPILED = 2_000;
 const MAX_CACHED_TEXT = 256 * 1024;
+/**
+ * Characters of template text the caches hold in all: a worker's heap is limited, and many large
+ * distinct templates (anyone can send them to /dry-run) must not fill it with compiled code.
+ */
+const MAX_CACHED_CHARS = 8 * 1024 * 1024;
+let cachedChars = 0;
 
 /** `environment.renderString(text, context)`, compiling each distinct text once (LRU-bounded). */
 export function renderCompiled(environment: nunjucks.Environment, text: string, context: object): string {
@@ -116,8 +122,15 @@ export function renderCompiled(environment: nunjucks.Environment, text: string, 
   if (!templates) compiled.set(environment, (templates = new Map()));
   let template = templates.get(text);
   if (template) templates.delete(text);
-  else template = new nunjucks.Template(text, environment, undefined, true);
+  else {
+    template = new nunjucks.Template(text, environment, undefined, true);
+    cachedChars += text.length;
+  }
   templates.set(text, template);
-  if (templates.size > MAX_COMPILED) templates.delete(templates.keys().next().value!);
+  while (templates.size > MAX_COMPILED || (cachedChars > MAX_CACHED_CHARS && templates.size > 1)) {
+    const oldest = templates.keys().next().value!;
+    templates.delete(oldest);
+    cachedChars -= oldest.length;
+  }
   return template.render(context);
 }

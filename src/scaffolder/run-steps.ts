@@ -71,12 +71,12 @@ export class StepRunner {
   /** The template's `output` (links and text), rendered against every step's output. */
   async renderOutput(run: TemplateRun): Promise<Record<string, unknown>> {
     if (!run.template.spec.output) return {};
-    return (await this.render(run.template.spec.output, this.context(run), 'output')) as Record<string, unknown>;
+    return (await this.render(run.template.spec.output, this.context(run), 'output', run.signal)) as Record<string, unknown>;
   }
 
   /** Every `${{ }}` of a template is rendered by the pool, off the server's thread, with a deadline. */
-  private async render(value: unknown, context: ExpressionContext, what: string, evaluate = false): Promise<unknown> {
-    const [rendered] = await this.services.renderer.renderValues([{ value, evaluate }], context, what);
+  private async render(value: unknown, context: ExpressionContext, what: string, signal: AbortSignal, evaluate = false): Promise<unknown> {
+    const [rendered] = await this.services.renderer.renderValues([{ value, evaluate }], context, what, signal);
     return rendered;
   }
 
@@ -84,13 +84,13 @@ export class StepRunner {
     const action = this.actions.get(step.action);
     if (!action) throw new Error(`Action ${step.action} does not exist`);
     const context = this.context(run);
-    if (step.if !== undefined && !(await this.render(step.if, context, `steps.${step.id}.if`, true))) return { output: {}, skipped: 'its if condition is false' };
+    if (step.if !== undefined && !(await this.render(step.if, context, `steps.${step.id}.if`, run.signal, true))) return { output: {}, skipped: 'its if condition is false' };
     if (run.isDryRun && !action.supportsDryRun) {
       return { output: exampleOutput(action.schema.output), skipped: `${step.action} does not run in a dry run; its outputs are examples` };
     }
     if (step.each === undefined) return { output: await this.runAction(action, step, run, context, log) };
 
-    const items = await this.render(step.each, context, `steps.${step.id}.each`, true);
+    const items = await this.render(step.each, context, `steps.${step.id}.each`, run.signal, true);
     if (items === null || typeof items !== 'object') throw new InvalidInputError('scaffolder.each_invalid', `Step ${step.id}: each must give a list or an object`, { path: 'each' });
     const entries: [string | number, unknown][] = Array.isArray(items) ? items.map((value, index) => [index, value]) : Object.entries(items);
     const merged: Record<string, unknown[]> = {};
@@ -102,7 +102,7 @@ export class StepRunner {
   }
 
   private async runAction(action: ScaffolderAction, step: TemplateStep, run: TemplateRun, context: ExpressionContext, log: TemplateRun['log']): Promise<Record<string, unknown>> {
-    const input = ((await this.render(step.input ?? {}, context, `steps.${step.id}.input`)) ?? {}) as Record<string, unknown>;
+    const input = ((await this.render(step.input ?? {}, context, `steps.${step.id}.input`, run.signal)) ?? {}) as Record<string, unknown>;
     const validate = compileSchema(action.schema.input);
     if (!validate(input)) {
       const problems = schemaProblems(validate.errors, 'input');

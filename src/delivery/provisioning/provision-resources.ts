@@ -166,7 +166,7 @@ async function runProvisioner(
   rowId: string,
 ): Promise<{ state: Record<string, string | number>; outputs: Record<string, unknown>; secretOutputs: string[]; manifests: object[] }> {
   const where = `provisioner ${provisioner.metadata.name}`;
-  const render = async (template: unknown, values: object, field: string) => (await deps.renderer.renderValues([{ value: template }], values, `${where} ${field}`))[0];
+  const render = async (template: unknown, values: object, field: string) => (await deps.renderer.renderValues([{ value: template }], values, `${where} ${field}`, input.signal))[0];
   // The workload's params are data: only the platform's provisioner file is ever a template.
   const params = { ...provisioner.spec.params, ...input.params[resource.name] };
   const context: Record<string, unknown> = {

@@ -66,7 +66,7 @@ async function renderTree(context: ActionContext<unknown>, sources: readonly Sou
   const renderContext = templating.cookiecutterCompat ? { cookiecutter: templating.values } : { values: templating.values };
   const toRender = sources.map((source) => source.toRender);
   try {
-    return await context.services.renderer.renderFiles(toRender, renderContext, { cookiecutterCompat: templating.cookiecutterCompat === true, what: `the files of ${url}` });
+    return await context.services.renderer.renderFiles(toRender, renderContext, { cookiecutterCompat: templating.cookiecutterCompat === true, what: `the files of ${url}`, signal: context.signal });
   } catch (error) {
     if (!(error instanceof RenderError)) throw error;
     const source = sources[error.failure.index]!;
