@@ -215,7 +215,8 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
 /** How a location's registrant is recorded; only Paved itself and the bootstrap token are trusted without a User entity. */
 function registeredAs(principal: Principal): LocationRow['registered_as'] {
   if (principal === systemPrincipal || (principal.userRef === systemPrincipal.userRef && principal.isAdmin)) return 'system';
-  if (principal.userRef === BOOTSTRAP_ADMIN_REF && principal.isAdmin && principal.tokenId === undefined) return 'administrator-token';
+  // The bootstrap token's principal has no token id and no groups; a real user:default/admin has an admin group.
+  if (principal.userRef === BOOTSTRAP_ADMIN_REF && principal.isAdmin && principal.tokenId === undefined && principal.ownershipRefs.length <= 1) return 'administrator-token';
   return 'user';
 }
 
