@@ -16,7 +16,6 @@ import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
 import { type Sandbox, createSandbox, defaultLimits, parseMemoryQuantity } from './sandbox/index.js';
-import { createSandboxNetwork } from './sandbox/network/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createTemplateRenderer } from './expressions/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
@@ -82,13 +81,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
   const git = createGit({ db, dataDir: config.dataDir });
   // User code runs only in the sandbox. What a previous Paved left running in it (a crash) is
   // killed before the task engine can retry its jobs, so no step runs twice at once.
-  const sandboxLogger = logger.child({ module: 'sandbox' });
-  const sandbox = await createSandbox({
-    config,
-    logger: sandboxLogger,
-    // Namespaces shared by a job's steps or a workload's containers: loopback, forwards, the egress allow-list.
-    createNetwork: (spec) => createSandboxNetwork(spec, { bwrap: config.sandbox.bwrap, uid: config.sandbox.uid, gid: config.sandbox.gid, egress: { allow: config.sandbox.egress }, logger: sandboxLogger }),
-  });
+  const sandbox = await createSandbox({ config, logger: logger.child({ module: 'sandbox' }) });
   await sandbox.reapLeftovers();
   const secrets = await createSecrets({ db, dataDir: config.dataDir, masterKey: config.masterKey, ownersOf: (ref) => catalog.entities.ownersOf(ref) }).catch(async (error: unknown) => {
     await database.close();
