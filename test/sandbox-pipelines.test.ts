@@ -246,13 +246,15 @@ describe('pipeline steps in the sandbox', () => {
   });
 
   it('refuses limits it cannot read, with their line', async () => {
-    const file = pipeline(`  on: { push: {} }\n  limits: { memory: lots, pids: 2 }\n  steps: [{ run: 'true' }]\n`);
+    const file = pipeline(`  on: { push: {} }\n  limits: { memory: lots, pids: 2 }\n  jobs:\n    small: { limits: { memory: 1Mi, cpus: many }, steps: [{ run: 'true' }] }\n`);
     const checked = await paved.paved.call('POST', '/api/pipelines/validate', { body: file });
     expect(checked.body.valid, JSON.stringify(checked.body)).toBe(false);
     expect(checked.body.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'spec.limits.memory', line: 6, message: expect.stringContaining('512Mi') }),
         expect.objectContaining({ path: 'spec.limits.pids', line: 6, message: expect.stringContaining('at least 16') }),
+        expect.objectContaining({ path: 'spec.jobs.small.limits.memory', line: 8, message: expect.stringContaining('at least 16Mi') }),
+        expect.objectContaining({ path: 'spec.jobs.small.limits.cpus', line: 8, message: expect.stringContaining('500m') }),
       ]),
     );
   });

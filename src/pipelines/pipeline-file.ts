@@ -34,7 +34,11 @@ const condition = z.string().superRefine((text, context) => {
 /** A job's sandbox limits (`memory: 1Gi`, `cpus: 1`, `pids: 512`); unset ones come from Paved's defaults. */
 const limitsSchema = z
   .object({
-    memory: z.union([z.string(), z.number()]).refine((value) => parseMemoryQuantity(value) !== undefined, 'a memory quantity such as 512Mi, 2Gi or a number of bytes').optional(),
+    memory: z
+      .union([z.string(), z.number()])
+      .refine((value) => parseMemoryQuantity(value) !== undefined, 'a memory quantity such as 512Mi, 2Gi or a number of bytes')
+      .refine((value) => (parseMemoryQuantity(value) ?? Infinity) >= 16 * 2 ** 20, 'at least 16Mi (a shell and what it runs)')
+      .optional(),
     cpus: z.union([z.string(), z.number()]).refine((value) => parseCpuQuantity(value) !== undefined, 'a number of cores such as 1, 0.5 or 500m').optional(),
     pids: z.number().int('a whole number of processes').min(16, 'at least 16 processes (a shell and what it runs)').optional(),
   })
