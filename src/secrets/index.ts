@@ -8,7 +8,7 @@ import { type SecretsService, createSecretsService } from './secrets-service.js'
 export { secretsMigrations } from './migrations.js';
 export { MasterKeyError } from './master-key.js';
 export type { SecretsService } from './secrets-service.js';
-export { createMasker } from './masker.js';
+export { type Masker, createMasker } from './masker.js';
 
 export interface SecretsModule {
   service: SecretsService;

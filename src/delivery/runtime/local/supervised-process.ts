@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { SandboxProcess } from '../../../sandbox/index.js';
+import type { Masker } from '../../../secrets/index.js';
 
 /** One line a process printed, kept for `paved logs` and the portal. */
 export interface OutputLine {
@@ -21,7 +22,7 @@ export interface ProcessSpec {
   /** The first restart's delay; each next one doubles it, up to a minute. */
   backoffStartMs: number;
   /** Hides the workload's secrets (its resources' passwords) in what it prints, on screen and on disk. */
-  mask(text: string): string;
+  mask: Masker;
   /** Starts the command: in the sandbox, with the instance's mounts, network and limits. */
   launch(spec: { command: string[]; cwd: string; env: Record<string, string> }): SandboxProcess;
   /** Said when the kernel killed it for its memory, e.g. `out of memory (limit 512 MiB)`. */
@@ -103,8 +104,11 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     this.alive = true;
     const { child } = started;
     child.on('error', (error) => this.record('paved', `could not start ${this.spec.command[0]}: ${error.message}`));
-    readline.createInterface({ input: child.stdout! }).on('line', (text) => this.record('stdout', text));
-    readline.createInterface({ input: child.stderr! }).on('line', (text) => this.record('stderr', text));
+    // Each stream holds its last line until the next, so a secret printed in two pieces is masked on both.
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const masked = this.spec.mask.lines((text) => this.record(stream, text, true));
+      readline.createInterface({ input: child[stream]! }).on('line', (text) => masked.push(text)).on('close', () => masked.end());
+    }
     // Its whole tree is gone by then (the sandbox's PID namespace and cgroup, or its process group).
     void started.exited.then(({ exitCode, signal, outOfMemory }) => {
       this.alive = false;
@@ -129,8 +133,8 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
   }
 
-  private record(stream: OutputLine['stream'], text: string): void {
-    const line = { at: new Date().toISOString(), stream, text: this.spec.mask(text) };
+  private record(stream: OutputLine['stream'], text: string, masked = false): void {
+    const line = { at: new Date().toISOString(), stream, text: masked ? text : this.spec.mask(text) };
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
     this.logStream.write(`${line.at} ${stream} ${line.text}\n`);
