@@ -253,3 +253,29 @@ describe('local workloads in the sandbox', () => {
     expect(fs.statSync(old).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('local workloads without a working sandbox', () => {
+  let paved: TestPaved;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-missing-'));
+
+  afterAll(async () => {
+    await paved?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses to deploy, naming the fix, and never runs the workload unsandboxed', async () => {
+    paved = await startTestPaved('sqlite', {}, { PAVED_SANDBOX_BWRAP: '/nonexistent/bwrap' });
+    const port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    paved.start();
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+    const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
+    const repository = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work, name: 'probe' });
+    await repository.push({ 'server.js': PROBING_SERVER, 'score.yaml': workloadScore({ name: 'probe', version: '1' }) });
+    const created = (await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/probe', environment: 'dev' } })).body;
+    const done = await until(() => paved.call('GET', `/api/delivery/deployments/${created.id}`).then((response) => response.body), (body) => ['succeeded', 'failed'].includes(body.status), 60_000);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('bubblewrap (bwrap) is not installed at /nonexistent/bwrap');
+    expect(done.error).toContain('apt-get install bubblewrap');
+    expect((await viaRouter(port, 'probe.dev.localhost')).status).toBe(404);
+  });
+});
