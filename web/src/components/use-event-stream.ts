@@ -16,7 +16,8 @@ const RECONNECT_MS = 1_000;
 /**
  * Follows one of Paved's task streams (server-sent events with `log` and `completion` events).
  * `EventSource` cannot send the Authorization header, so this reads the body with `fetch`; a
- * dropped connection resumes from the last event id, and the stream ends at `completion`.
+ * dropped connection resumes from the last event id, and the stream ends at `completion` (or at
+ * `error`, when the server ends it because the token stopped working).
  */
 export function useEventStream<TLog, TEnd>(url: string | null): EventStream<TLog, TEnd> {
   const [state, setState] = useState<EventStream<TLog, TEnd>>({ logs: [], completion: null, connection: 'connecting', error: null });
@@ -55,6 +56,7 @@ export function useEventStream<TLog, TEnd>(url: string | null): EventStream<TLog
         buffer = blocks.pop() ?? '';
         const logs: TLog[] = [];
         let completion: TEnd | null = null;
+        let lostAccess: string | null = null;
         for (const block of blocks) {
           let event = 'message';
           const data: string[] = [];
@@ -67,6 +69,14 @@ export function useEventStream<TLog, TEnd>(url: string | null): EventStream<TLog
           const parsed = JSON.parse(data.join('\n')) as unknown;
           if (event === 'log') logs.push(parsed as TLog);
           else if (event === 'completion') completion = parsed as TEnd;
+          // The server ends a stream whose token stopped working (revoked, expired, user gone).
+          else if (event === 'error') lostAccess = (parsed as { error?: { message?: string } }).error?.message ?? 'The stream ended';
+        }
+        if (lostAccess) {
+          finished = true;
+          const message = lostAccess;
+          setState((previous) => ({ ...previous, logs: [...previous.logs, ...logs], connection: 'ended', error: message }));
+          return;
         }
         if (logs.length > 0 || completion) {
           if (completion) finished = true;
