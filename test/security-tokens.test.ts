@@ -1,7 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskDefinition } from '../src/tasks/task-definition.js';
+import { TEAM_A_PEOPLE } from './support/people.js';
 import { ADMIN_TOKEN, DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
+import { until } from './support/until.js';
+import { cloneNewRepository, removeEverything, workloadScore, workloadServer } from './support/workload.js';
 
 /** A task that logs a line every 100 ms until cancelled: something to keep a stream open. */
 const definitions: TaskDefinition[] = [
@@ -138,4 +144,45 @@ describe.each(DIALECTS)('tokens and streams on %s', (dialect) => {
     expect(text).toContain('access.stream_access_lost');
     await paved.tasks.cancel(task.id);
   });
+});
+
+describe("a workload's followed log", () => {
+  // The workload log stream is the one stream not built on the task engine: it gets its own test.
+  let paved: TestPaved;
+  let base: string;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-security-tokens-'));
+
+  beforeAll(async () => {
+    paved = await startTestPaved('sqlite', {}, { PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS: '20' });
+    base = await paved.app.listen({ port: 0, host: '127.0.0.1' });
+    paved.start();
+  }, 60_000);
+  afterAll(async () => {
+    if (paved) {
+      await removeEverything(paved);
+      await paved.close();
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ends when the token following it is revoked', async () => {
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+    const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token as string;
+    const repository = await cloneNewRepository(paved, { token: ada, host: base.replace('http://', ''), work });
+    await repository.push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '1' }) });
+    const created = await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/shop', environment: 'dev' } });
+    expect(created.status).toBe(201);
+    const done = await until(async () => (await paved.call('GET', `/api/delivery/deployments/${created.body.id}`)).body, (body) => ['succeeded', 'failed', 'rejected'].includes(body.status), 60_000);
+    expect(done.status).toBe('succeeded');
+
+    const reader = (await paved.call('POST', '/api/access/tokens', { body: { name: 'reader', userRef: 'user:default/ada' } })).body;
+    const stream = await openStream(base, `/api/delivery/environments/dev/workloads/${created.body.workload}/logs?follow=true`, reader.token);
+    expect(stream.status).toBe(200);
+    const revokedAt = Date.now();
+    expect((await paved.call('DELETE', `/api/access/tokens/${reader.id}`)).status).toBe(200);
+    const text = await stream.ended;
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(text).toContain('listening on');
+    expect(text).toContain('access.stream_access_lost');
+  }, 120_000);
 });
