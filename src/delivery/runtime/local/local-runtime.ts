@@ -261,7 +261,7 @@ export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
       // Sandboxed processes a previous Paved left are killed with their cgroups (the sandbox's
       // reapLeftovers, before delivery starts); what remains here are their folders, and the
       // processes of the opt-out, found by the instance id in their environment.
-      const live = new Set([...instances.values()].map((instance) => instance.socketsDir));
+      const live = new Set([...instances.values(), ...starting].map((instance) => instance.socketsDir));
       if (fs.existsSync(socketsRoot)) for (const folder of fs.readdirSync(socketsRoot)) if (!live.has(path.join(socketsRoot, folder))) fs.rmSync(path.join(socketsRoot, folder), { recursive: true, force: true });
       if (fs.existsSync(logsDir)) for (const environment of fs.readdirSync(logsDir)) fixLogModes(path.join(logsDir, environment));
       if (!fs.existsSync(instancesDir)) return;
@@ -385,6 +385,7 @@ function routerOnlyListener(router: HostRouter): { port(): Promise<number>; clos
 
 /** Log files written before they were made 0600 become so. */
 function fixLogModes(folder: string): void {
+  if (!fs.statSync(folder).isDirectory()) return;
   for (const file of fs.readdirSync(folder)) {
     try {
       fs.chmodSync(path.join(folder, file), 0o600);
