@@ -52,7 +52,6 @@ export const relativePathParam = z
 export function relativePathProblem(value: string): string | undefined {
   if (value.startsWith('/')) return 'must be relative (no leading "/")';
   if (value.includes('\\')) return 'must not contain "\\"';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain control characters';
   if (/%[0-9a-f]{2}/i.test(value)) return 'must not contain percent escapes (it was encoded twice)';
   for (const segment of value.split('/')) {
