@@ -101,12 +101,17 @@ describe('rendering user templates off the server thread (issue 10, finding 9)',
     expect(Buffer.from(fine.body.directoryContents[0].base64Content, 'base64').toString()).toBe('hello x\n');
   });
 
-  it('a render whose output is over the 10 M character budget is refused with template.render_too_large', async () => {
+  it('a render whose output is over the 10 M character budget, or whose memory is over 256 MB, is refused with template.render_too_large', async () => {
     const flood = '{% for a in range(10000) %}${{ "x".repeat(2000) }}{% endfor %}';
     const result = await post('/api/scaffolder/v2/dry-run', { template: templateWith([{ id: 'flood', action: 'debug:log', input: { message: flood } }]), values: {}, directoryContents: [] });
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe('template.render_too_large');
     expect(result.body.error.message).toContain('over the budget of 10485760 characters');
+    // Memory without output: a list doubled 40 times. The worker's heap limit ends it, not the server's.
+    const hoard = '{% set a = [1] %}{% for i in range(40) %}{% set a = a.concat(a) %}{% endfor %}${{ a | length }}';
+    const hoarded = await post('/api/scaffolder/v2/dry-run', { template: templateWith([{ id: 'hoard', action: 'debug:log', input: { message: hoard } }]), values: {}, directoryContents: [] });
+    expect(hoarded.body.error.code).toBe('template.render_too_large');
+    expect(hoarded.body.error.message).toContain('used more memory than a render may (256 MB)');
   });
 
   it("refuses the known nunjucks escapes inside the worker, as it did on the server's thread", async () => {
