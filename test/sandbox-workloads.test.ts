@@ -1,9 +1,11 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_A_PEOPLE } from './support/people.js';
-import { type TestPaved, startTestPaved } from './support/test-paved.js';
+import { ADMIN_TOKEN, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
 import { cloneNewRepository, removeEverything, workloadScore } from './support/workload.js';
@@ -278,4 +280,71 @@ describe('local workloads without a working sandbox', () => {
     expect(done.error).toContain('apt-get install bubblewrap');
     expect((await viaRouter(port, 'probe.dev.localhost')).status).toBe(404);
   });
+});
+
+describe('local workloads when Paved is killed', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-killed-'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-killed-work-'));
+  const MARKER = '987655';
+  let server: ChildProcess | undefined;
+  let port: number;
+
+  /** Paved as its own process (`src/main.ts` through tsx), so that it can be killed. */
+  async function startPaved(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/main.ts')], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PAVED_DATA_DIR: dataDir, PAVED_ADMIN_TOKEN: ADMIN_TOKEN, PAVED_DEMO: 'false', PAVED_GOLDEN_PATHS: 'false', PAVED_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.status, () => 0), (status) => status === 200, 60_000);
+    return child;
+  }
+  const call = async (method: string, url: string, body?: unknown, token = ADMIN_TOKEN) => {
+    const response = await fetch(`http://127.0.0.1:${port}${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}) }, ...(body ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+    return { status: response.status, body: await response.json().catch(() => undefined) };
+  };
+  const sleepers = () =>
+    fs.readdirSync('/proc').filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === `sleep ${MARKER}`;
+      } catch {
+        return false;
+      }
+    });
+
+  afterAll(async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('dies with a killed Paved, whatever it left in the background, and comes back with the next Paved', async () => {
+    port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    server = await startPaved();
+    expect((await call('POST', '/api/catalog/entities', TEAM_A_PEOPLE)).status).toBeLessThan(300);
+    const ada = (await call('POST', '/api/access/tokens', { name: 't', userRef: 'user:default/ada' })).body.token as string;
+    // cloneNewRepository needs only a way to call the API: here, of the Paved process.
+    const repository = await cloneNewRepository({ call: (method: string, url: string, options?: { body?: unknown; token?: string | null }) => call(method, url, options?.body, options?.token ?? ADMIN_TOKEN) } as unknown as TestPaved, { token: ada, host: `127.0.0.1:${port}`, work, name: 'probe' });
+    await repository.push({ 'server.js': PROBING_SERVER.replace(`'sleep', '${BACKGROUND_MARKER}'`, `'sleep', '${MARKER}'`), 'score.yaml': workloadScore({ name: 'probe', version: '1' }) });
+    const created = (await call('POST', '/api/delivery/deployments', { repository: 'team-a/probe', environment: 'dev' }, ada)).body;
+    const done = await until(() => call('GET', `/api/delivery/deployments/${created.id}`).then((response) => response.body), (body) => ['succeeded', 'failed'].includes(body.status), 60_000);
+    expect(done.error).toBeNull();
+    expect(await until(async () => sleepers(), (pids) => pids.length === 1)).toHaveLength(1);
+
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server!.once('exit', resolve));
+    // Nothing of the workload outlives the Paved that ran it: bubblewrap dies with its parent, and its PID namespace with it.
+    expect(await until(async () => sleepers(), (pids) => pids.length === 0, 5_000)).toEqual([]);
+
+    server = await startPaved();
+    expect((await until(() => viaRouter(port, 'probe.dev.localhost'), (answer) => answer.status === 200, 30_000)).status).toBe(200);
+    expect(await until(async () => sleepers(), (pids) => pids.length === 1)).toHaveLength(1);
+  }, 120_000);
 });
