@@ -101,6 +101,21 @@ describe('rendering user templates off the server thread (issue 10, finding 9)',
     expect(Buffer.from(fine.body.directoryContents[0].base64Content, 'base64').toString()).toBe('hello x\n');
   });
 
+  it('a real template run (a task) fails at that step with the deadline, and /healthz keeps answering', async () => {
+    const template = { ...templateWith([{ id: 'spin', action: 'debug:log', input: { message: ENDLESS_LOOP } }]), metadata: { name: 'endless' } };
+    expect((await paved.call('POST', '/api/catalog/entities', { body: template })).status).toBeLessThan(300);
+    const started = await post('/api/scaffolder/v2/tasks', { templateRef: 'template:default/endless', values: {} });
+    expect(started.status).toBe(201);
+    const read = () => paved.call('GET', `/api/scaffolder/v2/tasks/${started.body.id}`, { token: ada }).then((response) => response.body);
+    const done = until(read, (task) => ['completed', 'failed'].includes(task.status), 20_000);
+    const latencies = await healthWhile(done);
+    const task = await done;
+    expect(task.status).toBe('failed');
+    expect(task.error).toMatchObject({ step: 'spin' });
+    expect(task.error.message).toContain('rendering steps.spin.input took longer than 2 s');
+    expect(median(latencies)).toBeLessThan(100);
+  });
+
   it('a render whose output is over the 10 M character budget, or whose memory is over 256 MB, is refused with template.render_too_large', async () => {
     const flood = '{% for a in range(10000) %}${{ "x".repeat(2000) }}{% endfor %}';
     const result = await post('/api/scaffolder/v2/dry-run', { template: templateWith([{ id: 'flood', action: 'debug:log', input: { message: flood } }]), values: {}, directoryContents: [] });
