@@ -220,6 +220,18 @@ socket.on('error', (error) => console.log(JSON.stringify(error.code)));
     expect(fs.existsSync(path.join(runDir, 'other.sock'))).toBe(false);
     expect(fs.readdirSync(runDir).filter((name) => name.startsWith('paved-net-'))).toHaveLength(1);
   });
+
+  it('removes the socket folders of a Paved that is gone when it makes the next namespace', async () => {
+    const leftover = path.join(runDir, 'paved-net-999999999-abcdef');
+    fs.mkdirSync(leftover);
+    const mine = path.join(runDir, `paved-net-${process.pid}-still-mine`);
+    fs.mkdirSync(mine);
+    const next = await createSandboxNetwork({ egress: false, forwards: [], exposes: [] }, { bwrap: '/usr/bin/bwrap', uid: NOBODY, gid: NOBODY, runDir, logger: pino({ level: 'silent' }), egress: { allow: [] } });
+    await next.close();
+    expect(fs.existsSync(leftover)).toBe(false);
+    expect(fs.existsSync(mine)).toBe(true);
+    fs.rmSync(mine, { recursive: true });
+  });
 });
 
 async function listening(server: net.Server): Promise<number> {

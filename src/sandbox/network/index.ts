@@ -41,7 +41,8 @@ export async function createSandboxNetwork(spec: SandboxNetworkSpec, deps: Sandb
 
   const runDir = deps.runDir ?? os.tmpdir();
   fs.mkdirSync(runDir, { recursive: true });
-  const socketDir = fs.mkdtempSync(path.join(runDir, 'paved-net-'));
+  removeLeftovers(runDir);
+  const socketDir = fs.mkdtempSync(path.join(runDir, `paved-net-${process.pid}-`));
   fs.chmodSync(socketDir, 0o700);
   if (process.getuid?.() === 0) fs.chownSync(socketDir, deps.uid, deps.gid);
   const servers: (net.Server | http.Server)[] = [];
@@ -111,6 +112,24 @@ async function listen(server: net.Server | http.Server, socket: string, deps: Sa
   // Only the holder's user may connect, and only the holder sees the folder.
   fs.chmodSync(socket, 0o600);
   if (process.getuid?.() === 0) fs.chownSync(socket, deps.uid, deps.gid);
+}
+
+/** Socket folders of Paved processes that are gone (killed before they could close their networks). */
+function removeLeftovers(runDir: string): void {
+  for (const name of fs.readdirSync(runDir)) {
+    const owner = /^paved-net-(\d+)-/.exec(name)?.[1];
+    if (owner === undefined || isAlive(Number(owner))) continue;
+    fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function pipe(a: net.Socket, b: net.Socket): void {
