@@ -308,6 +308,24 @@ function readConfigFile(file: string, required: boolean): Record<string, unknown
 }
 
 /**
+ * A catalog file root that holds the data dir would let a `file` location (or a template) read
+ * the database, the master key and the admin token — and merely opening `paved.sqlite` in this
+ * process releases SQLite's locks on it. Such a configuration is refused, symlinks resolved.
+ */
+function refuseRootsHoldingDataDir(fileRoots: readonly string[], dataDir: string): void {
+  const real = (file: string) => (fs.existsSync(file) ? fs.realpathSync(file) : file);
+  const data = real(dataDir);
+  for (const root of fileRoots) {
+    const relative = path.relative(real(root), data);
+    if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+      throw new ConfigError(
+        `PAVED_CATALOG_FILE_ROOTS entry ${root} holds the data directory ${dataDir}: locations could read Paved's database and keys. Use a narrower root, or move PAVED_DATA_DIR outside it`,
+      );
+    }
+  }
+}
+
+/**
  * Reads and validates the configuration. Throws `ConfigError` naming every bad setting and
  * where it came from; never starts with a half-valid config.
  */
@@ -333,6 +351,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError(`Invalid configuration (from ${file} and the environment):\n${problems.join('\n')}`);
   }
   const config = result.data;
+  refuseRootsHoldingDataDir(config.catalog.fileRoots.map((root) => path.resolve(cwd, root)), path.resolve(cwd, config.dataDir));
   return {
     ...config,
     dataDir: path.resolve(cwd, config.dataDir),

@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { checkRouteParams, idParam, relativePathParam } from '../src/http/path-params.js';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { ADMIN_TOKEN, DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
@@ -162,6 +163,13 @@ spec:
       const response = await raw(base, way, { token: ada });
       expect(response.status, way).not.toBe(500);
       expect(response.body.includes('SQLite format'), way).toBe(false);
+    }
+    // Nor can a file location reach it: not by climbing out of a root, not through a link.
+    fs.symlinkSync(sqliteFile, path.join(paved.filesDir, 'db-link.yaml'));
+    for (const target of [path.join(paved.filesDir, '..', 'paved.sqlite'), path.join(paved.filesDir, 'db-link.yaml'), sqliteFile]) {
+      const registered = await paved.call('POST', '/api/catalog/locations', { token: ada, body: { type: 'file', target } });
+      expect(JSON.stringify(registered.body), target).toContain('catalog.location_file_outside_roots');
+      expect(JSON.stringify(registered.body), target).not.toContain('SQLite format');
     }
     if (dialect === 'sqlite') {
       expect(fs.existsSync(`${sqliteFile}-wal`)).toBe(true);
@@ -373,6 +381,25 @@ describe('failed authentications', () => {
     expect((await raw(base, '/api/access/me')).status).toBe(429);
     expect((await raw(base, '/healthz', { token: null })).status).toBe(200);
     expect((await raw(base, '/api/access/me', { token: null })).status).toBe(401);
+  });
+});
+
+describe('catalog file roots', () => {
+  it('refuses a configuration whose file root holds the data directory (directly or through a link), naming both', () => {
+    const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'paved-roots-')));
+    try {
+      const dataDir = path.join(scratch, 'project', '.paved');
+      fs.mkdirSync(dataDir, { recursive: true });
+      fs.symlinkSync(path.join(scratch, 'project'), path.join(scratch, 'linked'));
+      for (const root of [path.join(scratch, 'project'), scratch, '/', path.join(scratch, 'linked'), dataDir]) {
+        expect(() => loadConfig({ PAVED_DATA_DIR: dataDir, PAVED_CATALOG_FILE_ROOTS: root }, scratch), root).toThrow(ConfigError);
+        expect(() => loadConfig({ PAVED_DATA_DIR: dataDir, PAVED_CATALOG_FILE_ROOTS: root }, scratch), root).toThrow(`holds the data directory ${dataDir}`);
+      }
+      // A root inside the data dir, or beside it, holds none of Paved's files.
+      expect(() => loadConfig({ PAVED_DATA_DIR: dataDir, PAVED_CATALOG_FILE_ROOTS: `${path.join(dataDir, 'files')},${path.join(scratch, 'project', 'catalog')}` }, scratch)).not.toThrow();
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
