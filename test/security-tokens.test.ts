@@ -156,6 +156,7 @@ describe("a workload's followed log", () => {
     paved = await startTestPaved('sqlite', {}, { PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS: '20' });
     base = await paved.app.listen({ port: 0, host: '127.0.0.1' });
     paved.start();
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
   }, 60_000);
   afterAll(async () => {
     if (paved) {
@@ -166,7 +167,6 @@ describe("a workload's followed log", () => {
   });
 
   it('ends when the token following it is revoked', async () => {
-    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
     const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token as string;
     const repository = await cloneNewRepository(paved, { token: ada, host: base.replace('http://', ''), work });
     await repository.push({ 'server.js': workloadServer(), 'score.yaml': workloadScore({ version: '1' }) });
@@ -184,5 +184,24 @@ describe("a workload's followed log", () => {
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(text).toContain('listening on');
     expect(text).toContain('access.stream_access_lost');
+  }, 120_000);
+
+  it("refuses a workload file whose source is a link out of the repository (Paved's environment, its database)", async () => {
+    const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token as string;
+    const repository = await cloneNewRepository(paved, { token: ada, host: base.replace('http://', ''), work, name: 'linker' });
+    for (const [link, target] of [
+      ['environ', '/proc/self/environ'],
+      ['database', '../../../../../paved.sqlite'],
+    ]) {
+      fs.rmSync(path.join(repository.clone, link), { force: true });
+      fs.symlinkSync(target!, path.join(repository.clone, link!));
+      const score = workloadScore({ version: '1', name: `linker-${link}` }).replace('    image: .\n', `    image: .\n    files:\n      /app/leak:\n        source: ${link}\n`);
+      await repository.push({ 'server.js': workloadServer(), 'score.yaml': score });
+      const created = await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/linker', environment: 'dev' } });
+      expect(created.status).toBe(201);
+      const done = await until(async () => (await paved.call('GET', `/api/delivery/deployments/${created.body.id}`)).body, (body) => ['succeeded', 'failed', 'rejected'].includes(body.status), 60_000);
+      expect(done.status, link).toBe('failed');
+      expect(JSON.stringify(done.error), link).toContain('must be a regular file inside the repository');
+    }
   }, 120_000);
 });

@@ -307,6 +307,14 @@ function checkRunnable(name: string, container: ScoreContainer, buildDir: string
   if (!buildDir) throw new InvalidInputError('delivery.no_build', `containers.${name}: image "." needs a build of the repository`, { path: `containers.${name}.image` });
 }
 
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Score `files` land under the instance's files folder (PAVED_FILES_DIR), at their target path. */
 function writeFiles(container: ScoreContainer, filesDir: string, buildDir: string | undefined): void {
   for (const [target, file] of Object.entries(container.files ?? {})) {
@@ -316,8 +324,12 @@ function writeFiles(container: ScoreContainer, filesDir: string, buildDir: strin
     if (file.content !== undefined) content = Buffer.from(file.content);
     else if (file.binaryContent !== undefined) content = Buffer.from(file.binaryContent, 'base64');
     else {
-      const source = path.resolve(buildDir ?? filesDir, file.source ?? '');
-      if (!buildDir || !source.startsWith(`${buildDir}${path.sep}`)) throw new InvalidInputError('delivery.file_source_outside', `files.${target}.source must be inside the repository`, { path: `files.${target}.source` });
+      // Links resolved: a repository may hold a link to /proc/self/environ or to paved.sqlite.
+      const outside = new InvalidInputError('delivery.file_source_outside', `files.${target}.source must be a regular file inside the repository (links may not lead out of it)`, { path: `files.${target}.source` });
+      if (!buildDir) throw outside;
+      const source = realpathOrUndefined(path.resolve(buildDir, file.source ?? ''));
+      const root = realpathOrUndefined(buildDir);
+      if (!source || !root || !source.startsWith(`${root}${path.sep}`) || !fs.statSync(source).isFile()) throw outside;
       content = fs.readFileSync(source);
     }
     fs.writeFileSync(destination, content, { mode: file.mode ? Number.parseInt(file.mode, 8) : 0o644 });
