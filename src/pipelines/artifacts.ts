@@ -1,4 +1,6 @@
+import { constants as fsConstants, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { InvalidInputError, NotFoundError } from '../errors.js';
@@ -25,6 +27,7 @@ export function createArtifactStore(root: string) {
     /** Copies the files of `checkout` matching `patterns` (globs); returns what was kept and what was left out. */
     async keep(runId: string, job: string, checkout: string, patterns: readonly string[]): Promise<{ kept: Artifact[]; leftOut: number }> {
       const matches = picomatch([...patterns], { dot: true });
+      const realCheckout = await fs.realpath(checkout);
       const kept: Artifact[] = [];
       let bytes = 0;
       let leftOut = 0;
@@ -33,16 +36,28 @@ export function createArtifactStore(root: string) {
         if (!entry.isFile()) continue;
         const relative = path.relative(checkout, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
         if (relative.startsWith('.git/') || !matches(relative)) continue;
-        const { size } = await fs.stat(path.join(checkout, relative));
-        if (kept.length >= MAX_FILES || bytes + size > MAX_BYTES) {
-          leftOut += 1;
-          continue;
+        // Opened without following a last link, at its real path inside the checkout: a file swapped
+        // for a link (or a folder for a link to elsewhere) after the listing is not copied.
+        const real = await fs.realpath(path.join(checkout, relative)).catch(() => undefined);
+        if (!real?.startsWith(`${realCheckout}${path.sep}`)) continue;
+        const source = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch(() => undefined);
+        if (!source) continue;
+        try {
+          const stat = await source.stat();
+          if (!stat.isFile()) continue;
+          const { size } = stat;
+          if (kept.length >= MAX_FILES || bytes + size > MAX_BYTES) {
+            leftOut += 1;
+            continue;
+          }
+          const target = path.join(runDir(runId), job, relative);
+          await fs.mkdir(path.dirname(target), { recursive: true });
+          await pipeline(source.createReadStream({ autoClose: false }), createWriteStream(target));
+          kept.push({ job, path: relative, size });
+          bytes += size;
+        } finally {
+          await source.close();
         }
-        const target = path.join(runDir(runId), job, relative);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.copyFile(path.join(checkout, relative), target);
-        kept.push({ job, path: relative, size });
-        bytes += size;
       }
       return { kept, leftOut };
     },
