@@ -174,6 +174,13 @@ describe("a workload's followed log", () => {
     expect(created.status).toBe(201);
     const done = await until(async () => (await paved.call('GET', `/api/delivery/deployments/${created.body.id}`)).body, (body) => ['succeeded', 'failed', 'rejected'].includes(body.status), 60_000);
     expect(done.status).toBe('succeeded');
+    // The workload's own answers go around Fastify: none of Paved's headers are forced on them.
+    const own = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: new URL(base).port, path: '/', headers: { host: `${created.body.workload}.dev.localhost` }, agent: false }, (response) => resolve(response.resume())).on('error', reject);
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['content-security-policy']).toBeUndefined();
+    expect(own.headers['x-frame-options']).toBeUndefined();
 
     const reader = (await paved.call('POST', '/api/access/tokens', { body: { name: 'reader', userRef: 'user:default/ada' } })).body;
     const stream = await openStream(base, `/api/delivery/environments/dev/workloads/${created.body.workload}/logs?follow=true`, reader.token);
