@@ -101,6 +101,15 @@ describe('rendering user templates off the server thread (issue 10, finding 9)',
     expect(Buffer.from(fine.body.directoryContents[0].base64Content, 'base64').toString()).toBe('hello x\n');
   });
 
+  it("refuses the issue's own loop (range(100000) nested) at once: each range() is capped at 10,000 items", async () => {
+    const started = performance.now();
+    const loop = '{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}';
+    const result = await post('/api/scaffolder/v2/dry-run', { template: templateWith([{ id: 'loop', action: 'debug:log', input: { message: loop } }]), values: {}, directoryContents: [] });
+    expect(result.status).toBe(400);
+    expect(result.body.error.message).toContain('range() of 100000 items is over the limit of 10000');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('a real template run (a task) fails at that step with the deadline, and /healthz keeps answering', async () => {
     const template = { ...templateWith([{ id: 'spin', action: 'debug:log', input: { message: ENDLESS_LOOP } }]), metadata: { name: 'endless' } };
     expect((await paved.call('POST', '/api/catalog/entities', { body: template })).status).toBeLessThan(300);
