@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { InvalidInputError } from '../../../errors.js';
-import { type Sandbox, type SandboxLimits, type SandboxMount, type SandboxNetwork, type SandboxProcess, formatBytes, parseCpuQuantity, parseMemoryQuantity } from '../../../sandbox/index.js';
+import { type Sandbox, type SandboxLimits, type SandboxMount, type SandboxProcess, formatBytes, parseCpuQuantity, parseMemoryQuantity } from '../../../sandbox/index.js';
 import type { ScoreContainer } from '../../score/score-workload.js';
 import type { ReleaseRequest, ResourceEndpoint } from '../runtime.js';
 import type { Backend } from './router.js';
@@ -92,8 +92,15 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
   const sockets = new Map(exposed.map((port) => [port, path.join(options.socketsDir, `${port}.sock`)]));
   const forwards = await forwardsFor(request.endpoints, exposed, options, (message) => request.log(message, 'warn'));
   const mounts: SandboxMount[] = [...(request.buildDir ? [{ path: request.buildDir, writable: false }] : []), { path: options.instanceDir, writable: true }];
-  await sandbox.ownWritable(options.instanceDir);
-  const network: SandboxNetwork = await sandbox.network({ egress: options.egress, forwards, exposes: [...sockets].map(([port, socketPath]) => ({ port, socketPath })) });
+  // Both start a process (the namespace's holder, chown): side by side, not one after the other.
+  const starting = sandbox.network({ egress: options.egress, forwards, exposes: [...sockets].map(([port, socketPath]) => ({ port, socketPath })) });
+  try {
+    await sandbox.ownWritable(options.instanceDir);
+  } catch (error) {
+    await starting.then((network) => network.close(), () => undefined);
+    throw error;
+  }
+  const network = await starting;
   if (forwards.length > 0) await request.log(`its network reaches ${forwards.map((forward) => `127.0.0.1:${forward.port}`).join(', ')} (its resources) and nothing else of this machine`);
   return {
     ports,
