@@ -236,6 +236,7 @@ describe('pipeline steps in the sandbox', () => {
     const forked = Number(/forked (\d+)/.exec(log)?.[1]);
     expect(forked).toBeGreaterThan(0);
     expect(forked).toBeLessThan(48);
+    expect(log).toContain('⚠ fork bomb reached its process limit (48 processes and threads)');
     expect(hostProcesses(['sleep', '315'])).toEqual([]);
     expect(done.status).toBe('failed');
     expect(done.failedJob).toBe('hog');

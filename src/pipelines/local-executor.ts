@@ -26,6 +26,8 @@ export interface StepOutcome {
   stopped?: 'timeout' | 'cancelled';
   /** The kernel killed it for going over its memory limit. */
   outOfMemory?: boolean;
+  /** A fork failed at its process limit. */
+  processLimitHit?: boolean;
   durationMs: number;
   /** Lines past `maxLines`, counted but not passed on. */
   droppedLines: number;
@@ -81,6 +83,7 @@ export function createLocalExecutor(sandbox: Sandbox): Executor {
           exitCode: outcome.exitCode,
           ...(stopped ? { stopped } : {}),
           ...(outcome.outOfMemory ? { outOfMemory: true } : {}),
+          ...(outcome.processLimitHit ? { processLimitHit: true } : {}),
           durationMs: Date.now() - started,
           droppedLines: budget.dropped,
         };

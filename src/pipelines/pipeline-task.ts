@@ -212,6 +212,7 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
       if (dropped > 0) await context.log(`[log cut: ${dropped} more lines of ${stepName} were not kept; the first ${MAX_LINES_PER_STEP} are above]`, 'warn');
       result.steps.push({ name: stepName, exitCode: outcome.exitCode, durationMs: outcome.durationMs, ...(outcome.stopped ? { stopped: outcome.stopped } : {}), ...(dropped ? { droppedLines: dropped } : {}) });
       if (outcome.stopped === 'cancelled') throw context.signal.reason ?? new Error('cancelled');
+      if (outcome.processLimitHit) await context.log(`⚠ ${stepName} reached its process limit (${limits.pids} processes and threads), so some of its forks failed; raise it with limits.pids in .paved/pipeline.yaml`, 'warn');
       const stepFailure = outcome.outOfMemory
         ? new Error(`${stepName} was killed: out of memory (limit ${formatBytes(limits.memoryBytes)}; raise it with limits.memory in .paved/pipeline.yaml)`)
         : outcome.stopped === 'timeout'

@@ -18,6 +18,8 @@ export interface Cgroup {
   signal(signal: NodeJS.Signals): void;
   /** Whether the kernel killed a process of the group for going over its memory limit. */
   outOfMemory(): boolean;
+  /** Whether a fork failed because the group was at its process limit. */
+  processLimitHit(): boolean;
   /** Kills what is left, waits until the group is empty, removes it. */
   remove(): Promise<void>;
 }
@@ -73,6 +75,7 @@ function v1Tree(roots: { controller: Controller; dir: string }[]): CgroupTree {
       procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
       procs: path.join(dirOf('pids', name), 'cgroup.procs'),
       outOfMemory: () => counter(path.join(dirOf('memory', name), 'memory.oom_control'), 'oom_kill') > 0,
+      processLimitHit: () => counter(path.join(dirOf('pids', name), 'pids.events'), 'max') > 0,
     });
   };
   return {
@@ -97,7 +100,13 @@ function v1Tree(roots: { controller: Controller; dir: string }[]): CgroupTree {
 function v2Tree(root: string): CgroupTree {
   const group = (name: string): Cgroup => {
     const dir = path.join(root, name);
-    return handle({ dirs: [dir], procsFiles: [path.join(dir, 'cgroup.procs')], procs: path.join(dir, 'cgroup.procs'), outOfMemory: () => counter(path.join(dir, 'memory.events'), 'oom_kill') > 0 });
+    return handle({
+      dirs: [dir],
+      procsFiles: [path.join(dir, 'cgroup.procs')],
+      procs: path.join(dir, 'cgroup.procs'),
+      outOfMemory: () => counter(path.join(dir, 'memory.events'), 'oom_kill') > 0,
+      processLimitHit: () => counter(path.join(dir, 'pids.events'), 'max') > 0,
+    });
   };
   return {
     version: 'v2',
@@ -115,7 +124,7 @@ function v2Tree(root: string): CgroupTree {
   };
 }
 
-function handle(group: { dirs: string[]; procsFiles: string[]; procs: string; outOfMemory(): boolean }): Cgroup {
+function handle(group: { dirs: string[]; procsFiles: string[]; procs: string; outOfMemory(): boolean; processLimitHit(): boolean }): Cgroup {
   const pids = () =>
     read(group.procs)
       .split('\n')
@@ -135,6 +144,7 @@ function handle(group: { dirs: string[]; procsFiles: string[]; procs: string; ou
     pids,
     signal,
     outOfMemory: group.outOfMemory,
+    processLimitHit: group.processLimitHit,
     async remove() {
       // A process may fork while it is being killed: kill until the group stays empty. The
       // last process is usually gone already (the group empties as bwrap exits).

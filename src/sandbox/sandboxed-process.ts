@@ -48,9 +48,9 @@ export function spawnInBubblewrap(options: SandboxSpawnOptions, runtime: Bubblew
 
   const insideProcesses = () => (cgroup ? cgroup.pids().filter((pid) => pid !== child.pid) : []);
   const exited = settle(child, async () => {
-    const outOfMemory = cgroup?.outOfMemory() ?? false;
+    const limitsHit = { outOfMemory: cgroup?.outOfMemory() ?? false, processLimitHit: cgroup?.processLimitHit() ?? false };
     await cgroup?.remove();
-    return outOfMemory;
+    return limitsHit;
   });
   return {
     child,
@@ -79,7 +79,7 @@ export function spawnUnsandboxed(options: SandboxSpawnOptions): SandboxProcess {
   const exited = settle(child, async () => {
     // What it backgrounded goes with it.
     signal(group(), 'SIGKILL');
-    return false;
+    return { outOfMemory: false, processLimitHit: false };
   });
   return {
     child,
@@ -93,16 +93,19 @@ export function spawnUnsandboxed(options: SandboxSpawnOptions): SandboxProcess {
   };
 }
 
-/** Resolves once the process has exited, `cleanUp` (which says whether it ran out of memory) is done, and its output is read. */
-async function settle(child: ChildProcess, cleanUp: () => Promise<boolean>): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean }> {
+/** Resolves once the process has exited, `cleanUp` (which says which limits it hit) is done, and its output is read. */
+async function settle(
+  child: ChildProcess,
+  cleanUp: () => Promise<{ outOfMemory: boolean; processLimitHit: boolean }>,
+): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; processLimitHit: boolean }> {
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ended = await new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; failed?: true }>((resolve) => {
     child.once('error', () => resolve({ exitCode: null, signal: null, failed: true }));
     child.once('exit', (exitCode, exitSignal) => resolve({ exitCode, signal: exitSignal }));
   });
-  const outOfMemory = await cleanUp();
+  const limitsHit = await cleanUp();
   if (!ended.failed) await closed;
-  return { exitCode: ended.exitCode, signal: ended.signal, outOfMemory };
+  return { exitCode: ended.exitCode, signal: ended.signal, ...limitsHit };
 }
 
 function signal(pid: number | undefined, name: NodeJS.Signals): void {

@@ -64,7 +64,7 @@ export interface SandboxSpawnOptions {
 export interface SandboxProcess {
   child: ChildProcess;
   /** Resolves when the process and everything it started are gone. */
-  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean }>;
+  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; processLimitHit?: boolean }>;
   /** Stops the whole tree: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<void>;
 }
