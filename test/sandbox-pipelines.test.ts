@@ -246,6 +246,21 @@ describe('pipeline steps in the sandbox', () => {
     expect((await paved.paved.call('GET', '/healthz', { token: null })).status).toBe(200);
   });
 
+  it('lets no environment value smuggle options to bubblewrap (a NUL would start one)', async () => {
+    await paved.push('smuggler', {
+      '.paved/pipeline.yaml': pipeline(`  on: { push: {} }
+  env: { SMUGGLED: "x\\0--bind\\0/\\0/host-root" }
+  steps:
+    - name: escape
+      run: ls /host-root/etc/shadow && echo ESCAPED
+`),
+    });
+    const done = await paved.finishedRun('smuggler');
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('environment variable "SMUGGLED" holds a NUL character');
+    expect(await paved.logText(done.id)).not.toMatch(/^ESCAPED$/m);
+  });
+
   it('refuses limits it cannot read, with their line', async () => {
     const file = pipeline(`  on: { push: {} }\n  limits: { memory: lots, pids: 2 }\n  jobs:\n    small: { limits: { memory: 1Mi, cpus: many }, steps: [{ run: 'true' }] }\n`);
     const checked = await paved.paved.call('POST', '/api/pipelines/validate', { body: file });

@@ -92,6 +92,14 @@ export interface BubblewrapCommand {
  * follows them on its command line.
  */
 export function bubblewrapArguments(spec: BubblewrapCommand): { options: string[]; command: string[] } {
+  // The options travel NUL-separated: a NUL inside a value would start an option of its own
+  // (`--bind / /…`), so none may hold one.
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (name.includes('\0') || name.includes('=') || value.includes('\0')) throw new Error(`environment variable ${JSON.stringify(name.replace(/\0/g, '\\0'))} holds a NUL character or its name an =; it cannot be passed to a sandboxed process`);
+  }
+  for (const folder of [spec.cwd, ...spec.mounts.map((mount) => mount.path)]) {
+    if (folder.includes('\0') || !path.isAbsolute(folder)) throw new Error(`sandbox folder ${JSON.stringify(folder)} is not an absolute path without NUL characters`);
+  }
   const env: Record<string, string> = { ...spec.env, TMPDIR: '/tmp' };
   const homeIsMounted = env.HOME !== undefined && spec.mounts.some((mount) => mount.writable && isInside(env.HOME!, mount.path));
   if (!homeIsMounted) env.HOME = SANDBOX_HOME;
