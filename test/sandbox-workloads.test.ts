@@ -282,6 +282,48 @@ describe('local workloads without a working sandbox', () => {
   });
 });
 
+describe('local workloads with egress allowed by the platform', () => {
+  let paved: TestPaved;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-egress-'));
+
+  afterAll(async () => {
+    if (paved) {
+      await removeEverything(paved);
+      await paved.close();
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('get the egress proxy, which refuses hosts off the allow-list with 403 naming the setting', async () => {
+    paved = await startTestPaved('sqlite', {}, { PAVED_SANDBOX_WORKLOAD_EGRESS: 'true', PAVED_SANDBOX_EGRESS: 'registry.npmjs.org' });
+    const port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    paved.start();
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+    const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
+    const repository = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work, name: 'probe' });
+    const server = `
+const http = require('node:http');
+http.createServer((request, response) => {
+  if (request.url !== '/egress') return response.end('ok');
+  const proxy = new URL(process.env.HTTP_PROXY);
+  http.get({ host: proxy.hostname, port: proxy.port, path: 'http://example.org/' }, (answer) => {
+    let body = ''; answer.on('data', (chunk) => body += chunk);
+    answer.on('end', () => response.end(JSON.stringify({ proxy: process.env.HTTPS_PROXY, status: answer.statusCode, body })));
+  }).on('error', (error) => response.end(JSON.stringify({ error: error.message })));
+}).listen(Number(process.env.PORT));
+`;
+    await repository.push({ 'server.js': server, 'score.yaml': workloadScore({ name: 'probe', version: '1' }).replace(/ {4}readinessProbe:\n(?: {6}.*\n)+/, '') });
+    const created = (await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/probe', environment: 'dev' } })).body;
+    const done = await until(() => paved.call('GET', `/api/delivery/deployments/${created.id}`).then((response) => response.body), (body) => ['succeeded', 'failed'].includes(body.status), 60_000);
+    expect(done.error).toBeNull();
+    const seen = JSON.parse((await viaRouter(port, 'probe.dev.localhost', '/egress')).body);
+    expect(seen.proxy).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(seen.status).toBe(403);
+    expect(seen.body).toContain('example.org:80 is not on the sandbox');
+    expect(seen.body).toContain('PAVED_SANDBOX_EGRESS');
+  });
+});
+
 describe('local workloads when Paved is killed', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-killed-'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-killed-work-'));
