@@ -165,11 +165,13 @@ spec:
       expect(response.body.includes('SQLite format'), way).toBe(false);
     }
     // Nor can a file location reach it: not by climbing out of a root, not through a link.
-    fs.symlinkSync(sqliteFile, path.join(paved.filesDir, 'db-link.yaml'));
-    for (const target of [path.join(paved.filesDir, '..', 'paved.sqlite'), path.join(paved.filesDir, 'db-link.yaml'), sqliteFile]) {
+    // (On PostgreSQL there is no paved.sqlite: the master key stands for the data dir's files.)
+    fs.symlinkSync(dialect === 'sqlite' ? sqliteFile : path.join(paved.dataDir, 'master.key'), path.join(paved.filesDir, 'db-link.yaml'));
+    for (const target of [path.join(paved.filesDir, '..', 'paved.sqlite'), path.join(paved.filesDir, 'db-link.yaml'), sqliteFile, path.join(paved.dataDir, 'master.key')]) {
       const registered = await paved.call('POST', '/api/catalog/locations', { token: ada, body: { type: 'file', target } });
       expect(JSON.stringify(registered.body), target).toContain('catalog.location_file_outside_roots');
       expect(JSON.stringify(registered.body), target).not.toContain('SQLite format');
+      expect(JSON.stringify(registered.body), target).not.toContain(masterKey);
     }
     if (dialect === 'sqlite') {
       expect(fs.existsSync(`${sqliteFile}-wal`)).toBe(true);
