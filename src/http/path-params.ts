@@ -11,7 +11,7 @@ import { z } from 'zod';
 /** Ids Paved hands out (UUIDs, time-ordered ids, worker ids): letters, digits, `-` and `_`. */
 export const idParam = z
   .string()
-  .max(128, 'is longer than 128 characters')
+  .max(128, { message: 'is longer than 128 characters', abort: true })
   .regex(/^[A-Za-z0-9_-]+$/, 'is not an id (letters, digits, "-" and "_")');
 
 /**
@@ -21,15 +21,15 @@ export const idParam = z
  */
 export const nameParam = z
   .string()
-  .max(63, 'is longer than 63 characters')
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'is not a name (letters and digits, separated by "-", "_" or ".")')
+  .max(63, { message: 'is longer than 63 characters', abort: true })
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, { message: 'is not a name (letters and digits, separated by "-", "_" or ".")', abort: true })
   .refine((value) => !value.includes('..'), 'must not contain ".."');
 
 /** A git repository directory in a URL: a name followed by `.git`. */
 export const repositoryDirectoryParam = z
   .string()
-  .max(67, 'is longer than 67 characters')
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\.git$/, 'is not a repository directory (<name>.git)')
+  .max(67, { message: 'is longer than 67 characters', abort: true })
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\.git$/, { message: 'is not a repository directory (<name>.git)', abort: true })
   .refine((value) => !value.includes('..'), 'must not contain ".."');
 
 const MAX_RELATIVE_PATH = 1024;
@@ -42,8 +42,8 @@ const MAX_RELATIVE_PATH = 1024;
  */
 export const relativePathParam = z
   .string()
-  .min(1, 'is empty')
-  .max(MAX_RELATIVE_PATH, `is longer than ${MAX_RELATIVE_PATH} characters`)
+  .min(1, { message: 'is empty', abort: true })
+  .max(MAX_RELATIVE_PATH, { message: `is longer than ${MAX_RELATIVE_PATH} characters`, abort: true })
   .superRefine((value, context) => {
     const problem = relativePathProblem(value);
     if (problem) context.addIssue({ code: 'custom', message: problem });
