@@ -164,6 +164,10 @@ const configSchema = z.object({
       memory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 2Gi').default('2Gi'),
       cpus: z.coerce.number().positive().default(2),
       pids: z.coerce.number().int().positive().default(1024),
+      /** The most a pipeline file may ask for (`limits:`); a job asking more fails, naming the setting. */
+      maxMemory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 8Gi').default('8Gi'),
+      maxCpus: z.coerce.number().positive().default(4),
+      maxPids: z.coerce.number().int().positive().default(4096),
       /**
        * Hosts sandboxed code may reach through Paved's egress proxy (`name`, `*.domain`, or
        * `name:port`; ports 443 and 80 otherwise). Loopback, private and link-local addresses are
@@ -257,6 +261,9 @@ function fromEnv(env: Env): Record<string, unknown> {
       memory: env.PAVED_SANDBOX_MEMORY,
       cpus: env.PAVED_SANDBOX_CPUS,
       pids: env.PAVED_SANDBOX_PIDS,
+      maxMemory: env.PAVED_SANDBOX_MAX_MEMORY,
+      maxCpus: env.PAVED_SANDBOX_MAX_CPUS,
+      maxPids: env.PAVED_SANDBOX_MAX_PIDS,
       egress: list(env.PAVED_SANDBOX_EGRESS),
       workloadEgress: env.PAVED_SANDBOX_WORKLOAD_EGRESS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_SANDBOX_WORKLOAD_EGRESS),
       workloadMemory: env.PAVED_SANDBOX_WORKLOAD_MEMORY,

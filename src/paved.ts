@@ -15,7 +15,7 @@ import { buildApp } from './http/build-app.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { createGit, gitMigrations } from './git/index.js';
 import { type PipelineDeployer, createPipelines, pipelinesMigrations } from './pipelines/index.js';
-import { type Sandbox, createSandbox, defaultLimits, parseMemoryQuantity } from './sandbox/index.js';
+import { type Sandbox, createSandbox, defaultLimits, limitCeilings, parseMemoryQuantity } from './sandbox/index.js';
 import { createScaffolder } from './scaffolder/index.js';
 import { createTemplateRenderer } from './expressions/index.js';
 import { createSecrets, secretsMigrations } from './secrets/index.js';
@@ -119,6 +119,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     scheduleCheckMs: config.pipelines.scheduleCheckSeconds * 1000,
     sandbox,
     defaultLimits: defaultLimits(config),
+    limitCeilings: limitCeilings(config),
     deployer: () => pipelineDeployer,
     componentOf,
   });

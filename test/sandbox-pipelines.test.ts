@@ -261,6 +261,14 @@ describe('pipeline steps in the sandbox', () => {
     expect(await paved.logText(done.id)).not.toMatch(/^ESCAPED$/m);
   });
 
+  it('fails a job that asks for more than the operator allows, naming the setting', async () => {
+    await paved.push('greedy', { '.paved/pipeline.yaml': pipeline(`  on: { push: {} }\n  limits: { memory: 64Gi }\n  steps: [{ name: never, run: 'echo ran' }]\n`) });
+    const done = await paved.finishedRun('greedy');
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe("job main asks for limits.memory 64 GiB, more than this Paved allows (8 GiB; the operator's PAVED_SANDBOX_MAX_MEMORY)");
+    expect(await paved.logText(done.id)).not.toMatch(/^ran$/m);
+  });
+
   it('refuses limits it cannot read, with their line', async () => {
     const file = pipeline(`  on: { push: {} }\n  limits: { memory: lots, pids: 2 }\n  jobs:\n    small: { limits: { memory: 1Mi, cpus: many }, steps: [{ run: 'true' }] }\n`);
     const checked = await paved.paved.call('POST', '/api/pipelines/validate', { body: file });

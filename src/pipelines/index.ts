@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { GitService } from '../git/index.js';
-import type { Sandbox, SandboxLimits } from '../sandbox/index.js';
+import type { LimitCeilings, Sandbox, SandboxLimits } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -39,6 +39,8 @@ export function createPipelines(deps: {
   sandbox: Sandbox;
   /** A job's sandbox limits where its pipeline file sets none. */
   defaultLimits: SandboxLimits;
+  /** The most a pipeline file may ask for. */
+  limitCeilings: LimitCeilings;
   executor?: Executor;
   /** Who `deploy:` steps deploy with; known once the delivery module is. */
   deployer?: () => PipelineDeployer | undefined;
@@ -54,6 +56,7 @@ export function createPipelines(deps: {
     executor: deps.executor ?? createLocalExecutor(deps.sandbox),
     sandbox: deps.sandbox,
     defaultLimits: deps.defaultLimits,
+    limitCeilings: deps.limitCeilings,
     workRoot: path.join(deps.dataDir, 'pipelines', 'work'),
     async secretScopesOf(repository) {
       const component = await deps.componentOf?.(`${repository.namespace}/${repository.name}`);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { GitService } from '../git/index.js';
-import { type Sandbox, type SandboxLimits, type SandboxNetwork, formatBytes } from '../sandbox/index.js';
+import { type LimitCeilings, type Sandbox, type SandboxLimits, type SandboxNetwork, formatBytes } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
 import type { ArtifactStore } from './artifacts.js';
@@ -67,6 +67,8 @@ export interface PipelineTaskDeps {
   sandbox: Sandbox;
   /** A job's limits where its pipeline file sets none. */
   defaultLimits: SandboxLimits;
+  /** The most a pipeline file may ask for. */
+  limitCeilings: LimitCeilings;
   artifacts: ArtifactStore;
   /** Where jobs check out their commit: `<dataDir>/pipelines/work`. */
   workRoot: string;
@@ -121,6 +123,13 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
     return { job: job.id, steps: [] };
   }
   deps.sandbox.assertAvailable();
+  const limits: SandboxLimits = { ...deps.defaultLimits, ...job.limits };
+  for (const [limit, { most, setting }] of Object.entries(deps.limitCeilings) as [keyof SandboxLimits, { most: number; setting: string }][]) {
+    if (limits[limit] <= most) continue;
+    const show = (value: number) => (limit === 'memoryBytes' ? formatBytes(value) : String(value));
+    const name = { memoryBytes: 'memory', cpus: 'cpus', pids: 'pids' }[limit];
+    throw new Error(`job ${job.id} asks for limits.${name} ${show(limits[limit])}, more than this Paved allows (${show(most)}; the operator's ${setting})`);
+  }
   if (deps.sandbox.notice) await context.log(deps.sandbox.notice, 'warn');
   const workspace = path.join(deps.workRoot, context.taskId, job.id);
   // The job's HOME: `git config --global`, caches and dotfiles of its steps stay in the job.
@@ -137,7 +146,6 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   await deps.sandbox.ownWritable(workspace);
   await deps.sandbox.ownWritable(home);
   await context.log(`Checked out ${input.commit.slice(0, 12)} (${input.branch})`);
-  const limits: SandboxLimits = { ...deps.defaultLimits, ...job.limits };
 
   // The repository's registered component's secrets first, then its owner's: never a namesake's.
   const scopes = await deps.secretScopesOf(input.repository);

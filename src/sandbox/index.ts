@@ -83,6 +83,17 @@ export function defaultLimits(config: Pick<Config, 'sandbox'>): SandboxLimits {
   return { memoryBytes: parseMemoryQuantity(config.sandbox.memory)!, cpus: config.sandbox.cpus, pids: config.sandbox.pids };
 }
 
+/** The most a pipeline file may ask for of each limit, with the setting that raises it. */
+export type LimitCeilings = { [limit in keyof SandboxLimits]: { most: number; setting: string } };
+
+export function limitCeilings(config: Pick<Config, 'sandbox'>): LimitCeilings {
+  return {
+    memoryBytes: { most: parseMemoryQuantity(config.sandbox.maxMemory)!, setting: 'PAVED_SANDBOX_MAX_MEMORY' },
+    cpus: { most: config.sandbox.maxCpus, setting: 'PAVED_SANDBOX_MAX_CPUS' },
+    pids: { most: config.sandbox.maxPids, setting: 'PAVED_SANDBOX_MAX_PIDS' },
+  };
+}
+
 function withNetwork(createNetwork: (spec: SandboxNetworkSpec) => Promise<SandboxNetwork>, sandbox: Omit<Sandbox, 'network'>): Sandbox {
   return { ...sandbox, network: createNetwork };
 }
