@@ -123,6 +123,8 @@ describe.each(DIALECTS)('a pipeline step in the sandbox, on %s', (dialect) => {
           if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then echo "LEAK connected to $port"; else echo "cannot connect to $port"; fi
         done
         node -e "require('net').connect(5432, '127.0.0.1').on('connect', () => console.log('LEAK node connected')).on('error', (e) => console.log('node cannot connect: ' + e.code))"
+        curl -s -o /dev/null -w 'through the proxy to a host not on the list: %{http_code}\\n' http://example.com/
+        curl -s -o /dev/null --noproxy '*' -w 'around the proxy: %{http_code}\\n' http://93.184.215.14/ || true
 `),
     });
     const done = await paved.finishedRun('probe');
@@ -143,6 +145,9 @@ describe.each(DIALECTS)('a pipeline step in the sandbox, on %s', (dialect) => {
     expect(Number(/processes-visible: (\d+)/.exec(log)?.[1])).toBeLessThan(10);
     for (const port of [paved.port, 5432, 6379]) expect(log).toContain(`cannot connect to ${port}`);
     expect(log).toContain('node cannot connect: ECONNREFUSED');
+    // Out only through the egress proxy, which refuses what is not on the allow-list.
+    expect(log).toContain('through the proxy to a host not on the list: 403');
+    expect(log).toContain('around the proxy: 000');
   });
 });
 
