@@ -224,6 +224,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
       await catalog.stop();
       await tasks.stop();
       await deliveryApi.stop();
+      await sandbox.close();
       await renderer.close();
       await database.close();
     },

@@ -361,6 +361,13 @@ describe('after a crash', () => {
   afterAll(async () => {
     server?.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const controller of ['memory', 'pids', 'cpu']) {
+      try {
+        fs.rmdirSync(`/sys/fs/cgroup/${controller}/paved/${instance}`);
+      } catch {
+        // Already gone, or the test failed with a group left in it.
+      }
+    }
   });
 
   it('a step dies with Paved (kill -9), and the next start kills what is left in Paved’s sandboxes before any job is retried', async () => {

@@ -30,6 +30,8 @@ export interface CgroupTree {
   create(label: string, limits: SandboxLimits): Cgroup;
   /** Kills every process in this installation's groups and removes them; returns how many processes were killed. */
   reap(): Promise<number>;
+  /** Removes this installation's folder in each controller, if no group is left in it. */
+  removeIfEmpty(): void;
 }
 
 const CFS_PERIOD_US = 100_000;
@@ -82,7 +84,8 @@ function v1Tree(roots: { controller: Controller; dir: string }[]): CgroupTree {
     version: 'v1',
     create(label, limits) {
       const name = uniqueName(label);
-      for (const { controller } of roots) fs.mkdirSync(dirOf(controller, name));
+      // The installation's folder may have been removed by a `close()` since: made again here.
+      for (const { controller } of roots) fs.mkdirSync(dirOf(controller, name), { recursive: true });
       const memory = dirOf('memory', name);
       writeOrThrow(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
       // With swap accounting, memory+swap gets the same limit: a build cannot swap past it.
@@ -94,6 +97,7 @@ function v1Tree(roots: { controller: Controller; dir: string }[]): CgroupTree {
       return group(name);
     },
     reap: () => reapAll(subfolders(roots.find((root) => root.controller === 'pids')!.dir).map(group)),
+    removeIfEmpty: () => roots.forEach(({ dir }) => removeDir(dir)),
   };
 }
 
@@ -113,6 +117,11 @@ function v2Tree(root: string): CgroupTree {
     create(label, limits) {
       const name = uniqueName(label);
       const dir = path.join(root, name);
+      if (!fs.existsSync(root)) {
+        // Made again after a `close()`: its children get the controllers only if it passes them on.
+        fs.mkdirSync(root);
+        writeOrThrow(path.join(root, 'cgroup.subtree_control'), CONTROLLERS.map((c) => `+${c}`).join(' '));
+      }
       fs.mkdirSync(dir);
       writeOrThrow(path.join(dir, 'memory.max'), String(limits.memoryBytes));
       if (fs.existsSync(path.join(dir, 'memory.swap.max'))) write(path.join(dir, 'memory.swap.max'), '0');
@@ -121,6 +130,7 @@ function v2Tree(root: string): CgroupTree {
       return group(name);
     },
     reap: () => reapAll(subfolders(root).map(group)),
+    removeIfEmpty: () => removeDir(root),
   };
 }
 
@@ -222,6 +232,14 @@ function writeOrThrow(file: string, value: string): void {
     fs.writeFileSync(file, value);
   } catch (error) {
     throw new Error(`cannot set the sandbox limit ${path.basename(file)} to ${value}: ${(error as Error).message}`);
+  }
+}
+
+function removeDir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Still in use (a group in it), or gone.
   }
 }
 

@@ -45,6 +45,7 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
       ownWritable: async () => undefined,
       spawn: spawnUnsandboxed,
       reapLeftovers: async () => 0,
+      close: async () => undefined,
     });
   }
   const found = await findRuntime(config, logger);
@@ -54,7 +55,7 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
     const refuse = () => {
       throw error;
     };
-    return withNetwork(async () => refuse(), { mode: 'unavailable', notice: error.message, assertAvailable: refuse, ownWritable: async () => refuse(), spawn: refuse, reapLeftovers: async () => 0 });
+    return withNetwork(async () => refuse(), { mode: 'unavailable', notice: error.message, assertAvailable: refuse, ownWritable: async () => refuse(), spawn: refuse, reapLeftovers: async () => 0, close: async () => undefined });
   }
   const runtime = found;
   const createNetwork =
@@ -74,6 +75,9 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
       const killed = (await runtime.cgroups?.reap()) ?? 0;
       if (killed > 0) logger.warn({ killed }, 'killed processes a previous Paved left running in sandboxes');
       return killed;
+    },
+    async close() {
+      runtime.cgroups?.removeIfEmpty();
     },
   });
 }

@@ -90,4 +90,6 @@ export interface Sandbox {
   network(spec: SandboxNetworkSpec): Promise<SandboxNetwork>;
   /** Kills what a previous Paved process left running in sandboxes (its cgroups), before work is retried. */
   reapLeftovers(): Promise<number>;
+  /** At Paved's close, once its work has stopped: removes this installation's empty cgroup folders. */
+  close(): Promise<void>;
 }
