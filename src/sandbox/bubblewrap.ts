@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxMount } from './types.js';
@@ -64,15 +65,36 @@ export function systemArguments(etcCopy: string): string[] {
     if (stat.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(folder), folder);
     else args.push('--ro-bind', folder, folder);
   }
-  fs.rmSync(etcCopy, { recursive: true, force: true });
-  fs.mkdirSync(etcCopy, { recursive: true, mode: 0o755 });
-  for (const file of SYSTEM_FILES) {
-    if (!fs.existsSync(file)) continue;
-    // Private keys (/etc/ssl/private) are the host's, not a build's.
-    fs.cpSync(file, path.join(etcCopy, path.basename(file)), { recursive: true, verbatimSymlinks: true, filter: (source) => path.basename(source) !== 'private' });
-  }
+  copyEtc(etcCopy);
   args.push('--ro-bind', etcCopy, '/etc');
   return args;
+}
+
+/** Private keys (/etc/ssl/private) are the host's, not a build's. */
+const keptInEtc = (source: string) => path.basename(source) !== 'private';
+
+/**
+ * Copies the allow-listed `/etc` files unless the copy already matches them (every entry's
+ * path, size, mode and time, in a fingerprint beside the copy): reading them costs a few
+ * milliseconds, writing them again a few hundred, at every start.
+ */
+function copyEtc(etcCopy: string): void {
+  const present = SYSTEM_FILES.filter((file) => fs.existsSync(file));
+  const fingerprint = crypto.createHash('sha256');
+  const walk = (entry: string) => {
+    if (!keptInEtc(entry)) return;
+    const stat = fs.lstatSync(entry);
+    fingerprint.update(`${entry}\0${stat.size}\0${stat.mode}\0${stat.mtimeMs}\0${stat.isSymbolicLink() ? fs.readlinkSync(entry) : ''}\n`);
+    if (stat.isDirectory()) for (const child of fs.readdirSync(entry).sort()) walk(path.join(entry, child));
+  };
+  present.forEach(walk);
+  const wanted = fingerprint.digest('hex');
+  const recorded = `${etcCopy}.fingerprint`;
+  if (fs.existsSync(etcCopy) && fs.existsSync(recorded) && fs.readFileSync(recorded, 'utf8') === wanted) return;
+  fs.rmSync(etcCopy, { recursive: true, force: true });
+  fs.mkdirSync(etcCopy, { recursive: true, mode: 0o755 });
+  for (const file of present) fs.cpSync(file, path.join(etcCopy, path.basename(file)), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: keptInEtc });
+  fs.writeFileSync(recorded, wanted);
 }
 
 export interface BubblewrapCommand {
