@@ -23,7 +23,6 @@ const JOIN_CGROUPS_THEN_EXEC = 'pid=$$; while [ "$1" != -- ]; do echo "$pid" > "
 
 export function spawnInBubblewrap(options: SandboxSpawnOptions, runtime: BubblewrapRuntime): SandboxProcess {
   if (options.network && !runtime.nsenter) throw new Error('joining a network namespace needs nsenter (apt-get install util-linux)');
-  const cgroup = runtime.cgroups?.create(options.label, options.limits);
   const { options: bwrapOptions, command } = bubblewrapArguments({
     system: runtime.system,
     command: options.command,
@@ -34,6 +33,7 @@ export function spawnInBubblewrap(options: SandboxSpawnOptions, runtime: Bubblew
     ...(runtime.dropTo ? { dropTo: runtime.dropTo } : {}),
   });
   const enterNetwork = options.network ? [runtime.nsenter!, `--net=${options.network.netns}`] : [];
+  const cgroup = runtime.cgroups?.create(options.label, options.limits);
   // Nothing of Paved's environment reaches even the host-side helpers (a user's LD_PRELOAD
   // would run as root there): the user's environment travels inside bwrap's --args.
   const child = spawn('/bin/sh', ['-c', JOIN_CGROUPS_THEN_EXEC, 'sandbox', ...(cgroup?.procsFiles ?? []), '--', ...enterNetwork, runtime.bwrap, '--args', '3', ...command], {
