@@ -4,6 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+/** Paved's own git reads no system or global configuration: nothing a user could have written (finding 7). */
+const PAVED_GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 /**
  * What Score's `image: .` means on the local runtime: the repository at a commit, as its
@@ -50,7 +52,7 @@ export function createBuildStore(root: string) {
         await fs.mkdir(scratch, { recursive: true });
         const archive = path.join(path.dirname(scratch), `${path.basename(scratch)}.tar`);
         try {
-          await run('git', ['--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal });
+          await run('git', ['--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal, env: PAVED_GIT_ENV });
           await run('tar', ['-xf', archive, '-C', scratch], { signal });
         } finally {
           await fs.rm(archive, { force: true });
