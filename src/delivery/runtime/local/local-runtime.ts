@@ -285,6 +285,7 @@ export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
       closed = true;
       await Promise.all([...instances.values(), ...starting].map((instance) => stopInstance(instance)));
       instances.clear();
+      fs.rmSync(socketsRoot, { recursive: true, force: true });
       deps.router.close();
       await routerOnly.close();
     },
