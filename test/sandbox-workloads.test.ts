@@ -222,6 +222,13 @@ describe('local workloads in the sandbox', () => {
     expect((await paved.call('GET', '/api/catalog/entities', { token: null })).status).toBe(401);
   });
 
+  it('says plainly when nothing listens on its port', async () => {
+    await repository.push({ 'server.js': 'setInterval(() => undefined, 1000);\n', 'score.yaml': score() });
+    const done = await finished((await deploy()).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('GET /healthz on port 8080: nothing answered (is it listening on port 8080?)');
+  });
+
   it('says so when the kernel kills it for its memory limit', async () => {
     await repository.push({
       'server.js': "const hog = []; for (;;) hog.push(Buffer.alloc(16 * 1024 * 1024, 1));\n",

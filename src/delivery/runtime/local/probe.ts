@@ -26,10 +26,11 @@ export async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; det
   if (port === undefined) return { ok: true, detail: 'no port to probe' };
   const path = httpGet?.path ?? '/';
   const client = httpGet?.scheme === 'HTTPS' ? https : http;
+  const connection = target.connection(port);
   return new Promise((resolve) => {
     const request = client.get(
       {
-        ...target.connection(port),
+        ...connection,
         path,
         headers: { ...(httpGet?.host ? { host: httpGet.host } : {}), ...Object.fromEntries((httpGet?.httpHeaders ?? []).map((header) => [header.name, header.value])) },
         timeout: PROBE_TIMEOUT_MS,
@@ -43,6 +44,11 @@ export async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; det
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)));
-    request.on('error', (error) => resolve({ ok: false, detail: `GET ${path} on port ${port}: ${error.message}` }));
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // In the sandbox the probe reaches the port through the namespace's holder, which hangs up
+      // when nothing listens there: say that rather than the socket's words.
+      const hungUp = 'socketPath' in connection && (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up');
+      resolve({ ok: false, detail: `GET ${path} on port ${port}: ${hungUp ? `nothing answered (is it listening on port ${port}?)` : error.message}` });
+    });
   });
 }
