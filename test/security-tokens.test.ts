@@ -196,12 +196,13 @@ describe("a workload's followed log", () => {
   it("refuses a workload file whose source is a link out of the repository (Paved's environment, its database)", async () => {
     const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token as string;
     const repository = await cloneNewRepository(paved, { token: ada, host: base.replace('http://', ''), work, name: 'linker' });
-    for (const [link, target] of [
+    const links: [string, string][] = [
       ['environ', '/proc/self/environ'],
       ['database', '../../../../../paved.sqlite'],
-    ]) {
+    ];
+    for (const [link, target] of links) {
       fs.rmSync(path.join(repository.clone, link), { force: true });
-      fs.symlinkSync(target!, path.join(repository.clone, link!));
+      fs.symlinkSync(target, path.join(repository.clone, link));
       const score = workloadScore({ version: '1', name: `linker-${link}` }).replace('    image: .\n', `    image: .\n    files:\n      /app/leak:\n        source: ${link}\n`);
       await repository.push({ 'server.js': workloadServer(), 'score.yaml': score });
       const created = await paved.call('POST', '/api/delivery/deployments', { token: ada, body: { repository: 'team-a/linker', environment: 'dev' } });
