@@ -166,6 +166,8 @@ export function createDelivery(deps: {
         prepare: () => environments.ensureConfigured(),
         start() {
           local.reapOrphans();
+          // No instance runs yet: builds replaced while one ran from them can go now.
+          void builds.sweepRetired().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not remove replaced builds'));
           // In the background: a workload that cannot come back must not hold up Paved's start.
           const reconcileInBackground = () => void reconcile().catch((error: unknown) => deps.logger.error({ err: error }, 'reconcile failed'));
           reconcileInBackground();

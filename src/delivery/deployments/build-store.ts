@@ -4,6 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const PARTIAL = '.partial-';
+const RETIRED = '.retired-';
 /** Paved's own git reads no system or global configuration: nothing a user could have written (finding 7). */
 const PAVED_GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
@@ -16,14 +18,21 @@ const PAVED_GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonex
 export function createBuildStore(root: string) {
   const folderOf = (repository: string, commit: string) => path.join(root, ...repository.split('/'), commit);
 
-  /** Moves a finished folder into place at once, so a reader never sees half a build. */
+  /**
+   * Moves a finished folder into place at once, so a reader never sees half a build. A build it
+   * replaces (the same commit built again) is renamed aside, not deleted: an instance may be
+   * running from it, and a renamed folder stays valid as its working directory and mount.
+   */
   async function install(repository: string, commit: string, fill: (folder: string) => Promise<void>): Promise<string> {
     const destination = folderOf(repository, commit);
-    const scratch = `${destination}.partial-${process.pid}-${Date.now()}`;
+    const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const scratch = `${destination}${PARTIAL}${stamp}`;
     await fs.mkdir(path.dirname(destination), { recursive: true });
     try {
       await fill(scratch);
-      await fs.rm(destination, { recursive: true, force: true });
+      await fs.rename(destination, `${destination}${RETIRED}${stamp}`).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
       await fs.rename(scratch, destination);
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
@@ -33,6 +42,16 @@ export function createBuildStore(root: string) {
 
   return {
     folderOf,
+
+    /** Removes replaced and unfinished builds; only safe before any instance runs (at start). */
+    async sweepRetired(): Promise<number> {
+      // Builds sit at <root>/<namespace>/<name>/<commit>: only that level is read, not their files.
+      const children = async (folder: string) => (await fs.readdir(folder).catch(() => [])).map((name) => path.join(folder, name));
+      const repositories = (await Promise.all((await children(root)).map(children))).flat();
+      const leftovers = (await Promise.all(repositories.map(children))).flat().filter((folder) => path.basename(folder).includes(RETIRED) || path.basename(folder).includes(PARTIAL));
+      for (const folder of leftovers) await fs.rm(folder, { recursive: true, force: true });
+      return leftovers.length;
+    },
 
     async has(repository: string, commit: string): Promise<boolean> {
       return fs.stat(folderOf(repository, commit)).then(
