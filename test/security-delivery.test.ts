@@ -10,36 +10,12 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRouter, isPavedsHost } from '../src/delivery/index.js';
+import { TWO_TEAMS_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
 import { git, removeEverything, workloadScore } from './support/workload.js';
 
-const PEOPLE = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: checkout-team }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: catalog-team }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada }
-spec: { memberOf: [checkout-team] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: bruno }
-spec: { memberOf: [checkout-team] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: chen }
-spec: { memberOf: [catalog-team] }
-`;
 
 const PAVED_HOST = 'paved.example.test';
 
@@ -115,7 +91,7 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     });
     port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
     paved.start();
-    expect((await paved.call('POST', '/api/catalog/entities', { body: PEOPLE })).status).toBeLessThan(300);
+    expect((await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE })).status).toBeLessThan(300);
     for (const user of ['ada', 'bruno', 'chen'] as const) {
       tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: `user:default/${user}` } })).body.token;
     }
@@ -310,7 +286,7 @@ describe.each(DIALECTS)('delivery identity for what was deployed before it, on %
   it('gives a name hijacked before the upgrade back to the repository that deployed it first; its owners remove it, the hijacker cannot (migration, finding 6)', async () => {
     paved = await startTestPaved(dialect);
     const port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
-    await paved.call('POST', '/api/catalog/entities', { body: PEOPLE });
+    await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE });
     for (const user of ['bruno', 'chen'] as const) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: `user:default/${user}` } })).body.token;
     await paved.call('POST', '/api/git/repositories', { token: tokens.bruno, body: { namespace: 'checkout', name: 'cart-service', ownerRef: 'group:default/checkout-team' } });
     await paved.call('POST', '/api/git/repositories', { token: tokens.chen, body: { namespace: 'chen-lab', name: 'x', ownerRef: 'group:default/catalog-team' } });

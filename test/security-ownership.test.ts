@@ -7,31 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TWO_TEAMS_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved, writeFiles } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { workloadScore, workloadServer } from './support/workload.js';
 
-/** Two teams as in the demo org, and no `paved-admins` group: the demo defines none either. */
-const ORG = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: checkout-team }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: catalog-team }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada }
-spec: { memberOf: [checkout-team] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: chen }
-spec: { memberOf: [catalog-team] }
-`;
 
 const ADMINS_WITH_CHEN = `apiVersion: backstage.io/v1alpha1
 kind: Group
@@ -67,7 +47,7 @@ describe.each(DIALECTS)('ownership of what locations provide, on %s', (dialect) 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     paved = await startTestPaved(dialect, {}, { PAVED_CATALOG_URL_ALLOW: '127.0.0.1', PAVED_CATALOG_TRUSTED_LOCATIONS: `${baseUrl}/org/` });
-    expect((await paved.call('POST', '/api/catalog/entities', { body: ORG })).status).toBe(200);
+    expect((await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE })).status).toBe(200);
     for (const user of ['ada', 'chen']) {
       const created = await paved.call('POST', '/api/access/tokens', { body: { name: 'laptop', userRef: `user:default/${user}` } });
       expect(created.status).toBe(201);
@@ -146,13 +126,13 @@ describe.each(DIALECTS)('ownership of what locations provide, on %s', (dialect) 
     const response = await registerAs('ada', 'url', `${baseUrl}/ada/cart.yaml`);
     expect(response.body.processing).toMatchObject({ added: 1, problems: [] });
     // ada leaves checkout-team (the administrator changes the directory): her location may no longer provide its component.
-    const adaLeaves = ORG.replace('spec: { memberOf: [checkout-team] }', 'spec: { memberOf: [] }');
+    const adaLeaves = TWO_TEAMS_PEOPLE.replace('spec: { memberOf: [checkout-team] }', 'spec: { memberOf: [] }');
     expect((await paved.call('POST', '/api/catalog/entities', { body: adaLeaves })).status).toBe(200);
     expect((await paved.call('POST', '/api/catalog/refresh', { body: { entityRef: 'component:default/cart' }, token: tokens.ada })).status).toBe(200);
     expect((await paved.call('GET', '/api/catalog/entities/by-name/component/default/cart')).status).toBe(404);
     const location = await paved.call('GET', `/api/catalog/locations/${response.body.location.id}`);
     expect(location.body.errors).toEqual([expect.objectContaining({ code: 'catalog.entity_not_owned', entityRef: 'component:default/cart' })]);
-    expect((await paved.call('POST', '/api/catalog/entities', { body: ORG })).status).toBe(200);
+    expect((await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE })).status).toBe(200);
   });
 
   it('accepts users and groups from a configured trusted root whoever registers it', async () => {
@@ -215,7 +195,7 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
     paved = await startTestPaved(dialect);
     host = (await paved.app.listen({ port: 0, host: '127.0.0.1' })).replace('http://', '');
     paved.start();
-    expect((await paved.call('POST', '/api/catalog/entities', { body: ORG })).status).toBe(200);
+    expect((await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE })).status).toBe(200);
     for (const user of ['ada', 'chen']) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 'laptop', userRef: `user:default/${user}` } })).body.token;
   });
   afterAll(async () => {
