@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../errors.js';
+import { PAVED_GIT_OPTIONS, pavedGitEnvironment } from './paved-git.js';
 
 const run = promisify(execFile);
 
@@ -23,20 +24,17 @@ export function validateBranch(branch: string): string {
   return branch;
 }
 
-function gitEnvironment(options: { author?: { name: string; email: string }; authorization?: string }): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
+function gitEnvironment(options: { author?: { name: string; email: string }; authorization?: string }): Record<string, string> {
+  return pavedGitEnvironment({
     ...(options.author
       ? { GIT_AUTHOR_NAME: options.author.name, GIT_AUTHOR_EMAIL: options.author.email, GIT_COMMITTER_NAME: options.author.name, GIT_COMMITTER_EMAIL: options.author.email }
       : {}),
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
     ...(options.authorization ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: ${options.authorization}` } : {}),
-  };
+  });
 }
 
-function gitWith(env: NodeJS.ProcessEnv, signal: AbortSignal | undefined) {
-  return (args: string[]) => run('git', ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { env, signal });
+function gitWith(env: Record<string, string>, signal: AbortSignal | undefined) {
+  return (args: string[]) => run('git', [...PAVED_GIT_OPTIONS, ...args], { env, signal });
 }
 
 /**

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { GitService } from '../git/index.js';
+import { type GitService, PAVED_GIT_OPTIONS, pavedGitEnvironment } from '../git/index.js';
 import { type LimitCeilings, type Sandbox, type SandboxLimits, type SandboxNetwork, formatBytes } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
@@ -19,8 +19,7 @@ const run = promisify(execFile);
  * configuration (a step could have written one) and runs no hooks, whatever a config says.
  */
 function pavedGit(args: string[], options: { signal: AbortSignal; emptyHome: string }) {
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: options.emptyHome, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', LANG: 'C.UTF-8' };
-  return run('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], { env, signal: options.signal });
+  return run('git', [...PAVED_GIT_OPTIONS, ...args], { env: pavedGitEnvironment({ HOME: options.emptyHome }), signal: options.signal });
 }
 
 export const PIPELINE_TASK_KIND = 'pipelines.run';

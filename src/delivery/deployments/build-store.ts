@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PAVED_GIT_OPTIONS, pavedGitEnvironment } from '../../git/index.js';
 
 const run = promisify(execFile);
 const PARTIAL = '.partial-';
 const RETIRED = '.retired-';
-/** Paved's own git reads no system or global configuration: nothing a user could have written (finding 7). */
-const PAVED_GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 /**
  * What Score's `image: .` means on the local runtime: the repository at a commit, as its
@@ -71,7 +70,7 @@ export function createBuildStore(root: string) {
         await fs.mkdir(scratch, { recursive: true });
         const archive = path.join(path.dirname(scratch), `${path.basename(scratch)}.tar`);
         try {
-          await run('git', ['--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal, env: PAVED_GIT_ENV });
+          await run('git', [...PAVED_GIT_OPTIONS, '--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal, env: pavedGitEnvironment() });
           await run('tar', ['-xf', archive, '-C', scratch], { signal });
         } finally {
           await fs.rm(archive, { force: true });

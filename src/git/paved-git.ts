@@ -1,0 +1,25 @@
+/**
+ * How Paved runs git itself, on any folder (a job's checkout, a template's workspace, a bare
+ * repository): with no system or global configuration and no hooks, so nothing a user wrote — a
+ * step's `git config --global`, a hooks path, an fsmonitor command — ever runs in Paved's process.
+ */
+
+/** The variables a proxy in front of Paved needs (publishing to a remote forge), kept from Paved's own. */
+const PASSED = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'GIT_SSL_CAINFO', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS'];
+
+/** Paved's git environment, plus `extra` (GIT_DIR, the author …). */
+export function pavedGitEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...Object.fromEntries(PASSED.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: '/nonexistent',
+    LANG: 'C.UTF-8',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
+}
+
+/** Options before every git command of Paved's: no hooks, no fsmonitor, no signing prompts. */
+export const PAVED_GIT_OPTIONS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'commit.gpgsign=false'];
