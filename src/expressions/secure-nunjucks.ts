@@ -105,32 +105,32 @@ export function createSecureEnvironment(options: SecureEnvironmentOptions = {}):
 }
 
 /** Compiled file templates by environment and text: golden paths render the same files again and again. */
-const compiled = new WeakMap<nunjucks.Environment, Map<string, nunjucks.Template>>();
+const compiled = new WeakMap<nunjucks.Environment, { templates: Map<string, nunjucks.Template>; chars: number }>();
 const MAX_COMPILED = 2_000;
 const MAX_CACHED_TEXT = 256 * 1024;
 /**
- * Characters of template text the caches hold in all: a worker's heap is limited, and many large
- * distinct templates (anyone can send them to /dry-run) must not fill it with compiled code.
+ * Characters of template text one environment's cache holds: a worker's heap is limited, and many
+ * large distinct templates (anyone can send them to /dry-run) must not fill it with compiled code.
  */
 const MAX_CACHED_CHARS = 8 * 1024 * 1024;
-let cachedChars = 0;
 
 /** `environment.renderString(text, context)`, compiling each distinct text once (LRU-bounded). */
 export function renderCompiled(environment: nunjucks.Environment, text: string, context: object): string {
   if (text.length > MAX_CACHED_TEXT) return environment.renderString(text, context);
-  let templates = compiled.get(environment);
-  if (!templates) compiled.set(environment, (templates = new Map()));
+  let cache = compiled.get(environment);
+  if (!cache) compiled.set(environment, (cache = { templates: new Map(), chars: 0 }));
+  const { templates } = cache;
   let template = templates.get(text);
   if (template) templates.delete(text);
   else {
     template = new nunjucks.Template(text, environment, undefined, true);
-    cachedChars += text.length;
+    cache.chars += text.length;
   }
   templates.set(text, template);
-  while (templates.size > MAX_COMPILED || (cachedChars > MAX_CACHED_CHARS && templates.size > 1)) {
+  while (templates.size > MAX_COMPILED || (cache.chars > MAX_CACHED_CHARS && templates.size > 1)) {
     const oldest = templates.keys().next().value!;
     templates.delete(oldest);
-    cachedChars -= oldest.length;
+    cache.chars -= oldest.length;
   }
   return template.render(context);
 }
