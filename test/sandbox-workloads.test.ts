@@ -70,6 +70,8 @@ http.createServer(async (request, response) => {
     redisAnswer: redis ? await talk(6379, 'AUTH ' + decodeURIComponent(redis.username) + ' ' + decodeURIComponent(redis.password) + '\\r\\nPING\\r\\n', (got) => got.includes('PONG') || got.startsWith('-')) : null,
     buildWritable: attempt(() => { fs.writeFileSync('written-at-run-time.txt', 'x'); return 'written'; }),
     homeWritable: attempt(() => { fs.writeFileSync(process.env.HOME + '/note', 'x'); return 'written'; }),
+    // Paved's record of the instance's processes, read as root at its next start: not the workload's to rewrite.
+    pavedRecordReplaced: attempt(() => { const record = process.env.HOME + '/../pids.json'; fs.rmSync(record, { force: true }); fs.writeFileSync(record, 'not json'); return 'written'; }),
     ...(process.env.SERVICE_URL ? {
       throughServicePort: await get(Number(new URL(process.env.SERVICE_URL).port), new URL(process.env.SERVICE_URL).hostname, '/'),
       pavedThroughServicePort: await get(Number(new URL(process.env.SERVICE_URL).port), 'localhost', '/api/catalog/entities'),
@@ -166,6 +168,9 @@ describe('local workloads in the sandbox', () => {
     // Heroku-style: the build is read-only at run time; its home is its own.
     expect(seen.buildWritable).toBe('EROFS');
     expect(seen.homeWritable).toBe('written');
+    expect(seen.pavedRecordReplaced).not.toBe('written');
+    const instance = fs.readdirSync(path.join(paved.dataDir, 'delivery', 'instances'))[0]!;
+    expect(JSON.parse(fs.readFileSync(path.join(paved.dataDir, 'delivery', 'instances', instance, 'pids.json'), 'utf8'))).toEqual(expect.any(Array));
   });
 
   it('reaches its own postgres and redis through their forwards, and still not Paved', async () => {

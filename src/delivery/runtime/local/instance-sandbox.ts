@@ -34,7 +34,10 @@ export interface InstanceSandboxOptions {
   request: ReleaseRequest;
   containers: [string, ScoreContainer][];
   instanceId: string;
-  /** The instance's own folder (home, files): writable inside. */
+  /**
+   * The instance's own folder: its `home` and `files` are writable inside; the folder itself is
+   * not, since Paved keeps its own records of the instance there (pids.json, read at its start).
+   */
   instanceDir: string;
   /** A short folder for this instance's Unix sockets. */
   socketsDir: string;
@@ -91,11 +94,12 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
   const exposed = [...new Set([...ports.values(), ...probePorts])];
   const sockets = new Map(exposed.map((port) => [port, path.join(options.socketsDir, `${port}.sock`)]));
   const forwards = await forwardsFor(request.endpoints, exposed, options, (message) => request.log(message, 'warn'));
-  const mounts: SandboxMount[] = [...(request.buildDir ? [{ path: request.buildDir, writable: false }] : []), { path: options.instanceDir, writable: true }];
+  const writable = ['home', 'files'].map((folder) => path.join(options.instanceDir, folder));
+  const mounts: SandboxMount[] = [...(request.buildDir ? [{ path: request.buildDir, writable: false }] : []), ...writable.map((folder) => ({ path: folder, writable: true }))];
   // Both start a process (the namespace's holder, chown): side by side, not one after the other.
   const starting = sandbox.network({ egress: options.egress, forwards, exposes: [...sockets].map(([port, socketPath]) => ({ port, socketPath })) });
   try {
-    await sandbox.ownWritable(options.instanceDir);
+    await Promise.all(writable.map((folder) => sandbox.ownWritable(folder)));
   } catch (error) {
     await starting.then((network) => network.close(), () => undefined);
     throw error;

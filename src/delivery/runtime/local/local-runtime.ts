@@ -102,7 +102,7 @@ export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
       const instanceId = `${request.deploymentId}-${Date.now().toString(36)}`;
       const instanceDir = path.join(instancesDir, instanceId);
       const socketsDir = path.join(socketsRoot, crypto.randomBytes(5).toString('hex'));
-      fs.mkdirSync(path.join(instanceDir, 'home'), { recursive: true });
+      for (const folder of ['home', 'files']) fs.mkdirSync(path.join(instanceDir, folder), { recursive: true });
       fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true, mode: 0o700 });
       fs.mkdirSync(socketsDir, { recursive: true, mode: 0o700 });
       for (const [, container] of containers) writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
