@@ -5,7 +5,7 @@ import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { authorize } from './authorize.js';
-import { BOOTSTRAP_ADMIN_REF, type Principal } from './principal.js';
+import { BOOTSTRAP_ADMIN_REF, type Principal, bootstrapAdminPrincipal, userPrincipal } from './principal.js';
 import { generateToken, hashToken, sameHash, tokenDisplayPrefix } from './token-secret.js';
 import type { AccessTokenRow } from './tables.js';
 
@@ -84,13 +84,7 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
   revocations.setMaxListeners(0);
 
   async function principalFor(userRef: string, tokenId?: string): Promise<Principal> {
-    const groups = await directory.groupsOf(userRef);
-    return {
-      userRef,
-      isAdmin: groups.some((group) => deps.adminGroups.includes(group)),
-      ownershipRefs: [userRef, ...groups],
-      ...(tokenId ? { tokenId } : {}),
-    };
+    return userPrincipal(userRef, await directory.groupsOf(userRef), deps.adminGroups, tokenId);
   }
 
   async function findOwnedToken(principal: Principal, id: string): Promise<AccessTokenRow> {
@@ -110,7 +104,7 @@ export function createAccessService(deps: AccessServiceDeps): AccessService {
       const token = tokenFromHeader(authorization, options.allowBasic ?? false);
       const hash = hashToken(token);
       if (sameHash(hash, deps.adminTokenHash)) {
-        return { userRef: BOOTSTRAP_ADMIN_REF, isAdmin: true, ownershipRefs: [BOOTSTRAP_ADMIN_REF] };
+        return bootstrapAdminPrincipal;
       }
       const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
       const now = new Date();

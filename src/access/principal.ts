@@ -17,3 +17,20 @@ export const systemPrincipal: Principal = {
 };
 
 export const BOOTSTRAP_ADMIN_REF = 'user:default/admin';
+
+/** Who the bootstrap administrator token (PAVED_ADMIN_TOKEN) stands for: no User entity, no groups. */
+export const bootstrapAdminPrincipal: Principal = {
+  userRef: BOOTSTRAP_ADMIN_REF,
+  isAdmin: true,
+  ownershipRefs: [BOOTSTRAP_ADMIN_REF],
+};
+
+/** A user's principal from their groups as of now: administrators are members of one of `adminGroups`. */
+export function userPrincipal(userRef: string, groups: readonly string[], adminGroups: readonly string[], tokenId?: string): Principal {
+  return {
+    userRef,
+    isAdmin: groups.some((group) => adminGroups.includes(group)),
+    ownershipRefs: [userRef, ...groups],
+    ...(tokenId ? { tokenId } : {}),
+  };
+}

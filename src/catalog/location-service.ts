@@ -4,7 +4,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { authorize } from '../access/authorize.js';
-import { BOOTSTRAP_ADMIN_REF, type Principal, systemPrincipal } from '../access/principal.js';
+import { BOOTSTRAP_ADMIN_REF, type Principal, bootstrapAdminPrincipal, systemPrincipal, userPrincipal } from '../access/principal.js';
 import { recordAuditEvents } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
@@ -80,11 +80,9 @@ export function createLocationService(deps: LocationServiceDeps): LocationServic
   async function registrantOf(row: Pick<LocationRow, 'created_by' | 'registered_as' | 'type' | 'target'>): Promise<Registrant> {
     const spec = { type: row.type as LocationSpec['type'], target: row.target };
     if (row.registered_as === 'system') return { principal: systemPrincipal, trusted: true };
-    if (row.registered_as === 'administrator-token') return { principal: { userRef: BOOTSTRAP_ADMIN_REF, isAdmin: true, ownershipRefs: [BOOTSTRAP_ADMIN_REF] }, trusted: true };
-    const groups = await groupsOfUser(db, row.created_by);
-    const isAdmin = groups.some((group) => deps.trust.adminGroups.includes(group));
-    const principal: Principal = { userRef: row.created_by, isAdmin, ownershipRefs: [row.created_by, ...groups] };
-    return { principal, trusted: isAdmin || insideTrustedRoot(spec, deps.trust.trustedLocations) };
+    if (row.registered_as === 'administrator-token') return { principal: bootstrapAdminPrincipal, trusted: true };
+    const principal = userPrincipal(row.created_by, await groupsOfUser(db, row.created_by), deps.trust.adminGroups);
+    return { principal, trusted: principal.isAdmin || insideTrustedRoot(spec, deps.trust.trustedLocations) };
   }
 
   async function read(location: { id: string } & LocationSpec, actor: string): Promise<LocationReadSummary> {
