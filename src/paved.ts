@@ -9,6 +9,7 @@ import { catalogMigrations, createCatalog } from './catalog/index.js';
 import type { Config } from './config.js';
 import { type DatabaseConnection, createDatabase } from './db/create-database.js';
 import { createDelivery, deliveryMigrations } from './delivery/index.js';
+import { NotFoundError } from './errors.js';
 import { createPipelineDeployer } from './delivery/pipeline-deployer.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
@@ -90,7 +91,11 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
   // A repository's component counts only if the repository's owner (git's records) owns it.
   const componentOf = async (repository: string): Promise<string | undefined> => {
     const [namespace = '', name = ''] = repository.split('/');
-    const stored = await git.service.get(namespace, name).catch(() => undefined);
+    // Only "no such repository" means no component; a failing database fails the run's lookup.
+    const stored = await git.service.get(namespace, name).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
     return stored ? catalog.entities.componentOfRepository({ path: `${stored.namespace}/${stored.name}`, ownerRef: stored.ownerRef }) : undefined;
   };
   // One pool of rendering workers for every user template (template runs, provisioner files).

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
-import type { GitService } from '../git/index.js';
+import type { GitService, Repository } from '../git/index.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { DEPLOY_TASK_KIND, checkRouteHosts } from './deployments/deploy-task.js';
 import type { RouteScope } from './provisioning/route-hosts.js';
@@ -262,7 +262,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
       // Whoever owns the repository that owns the name may remove it (not whoever deployed last);
       // when that repository is gone, or another was made under its name, only administrators.
       const claim = (await workloadOwner(db, environment, workload)) ?? { repository: serving.repository, createdAt: null };
-      const stored = await deps.git.get(...splitRepository(claim.repository)).catch(() => undefined);
+      const stored = await findRepository(deps.git, claim.repository);
       const owners = stored && isSameRepository(claim, { repository: claim.repository, createdAt: stored.createdAt }) ? (await ownersOfRepository(claim.repository)).owners : [];
       authorize(principal, 'delivery.deploy', { ref: `${environment}/${claim.repository}`, ownerRefs: owners });
       await recordAuditEvents(db, [{ actor: principal.userRef, action: 'delivery.workload.remove', target: `deployment:${environment}/${workload}` }]);
@@ -303,6 +303,14 @@ export function createDeliveryService(deps: DeliveryServiceDeps) {
 }
 
 export type DeliveryService = ReturnType<typeof createDeliveryService>;
+
+/** The repository as Paved's git records it, or undefined when there is none of that name (any other failure is thrown). */
+export async function findRepository(git: Pick<GitService, 'get'>, repository: string): Promise<Repository | undefined> {
+  return git.get(...splitRepository(repository)).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  });
+}
 
 export function splitRepository(repository: string): [string, string] {
   const match = /^([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9._-]*)$/i.exec(repository);

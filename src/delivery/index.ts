@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
-import { type DeliveryService, createDeliveryService } from './delivery-service.js';
+import { type DeliveryService, createDeliveryService, findRepository } from './delivery-service.js';
 import { createBuildStore } from './deployments/build-store.js';
 import { type DeployTaskDeps, deployTaskDefinition } from './deployments/deploy-task.js';
 import { createReconciler } from './reconcile.js';
@@ -105,10 +105,7 @@ export function createDelivery(deps: {
     },
   };
   const router = new HostRouter((host) => isPavedsHost(host, ownHosts(), deps.config.routeDomain));
-  const ownerOf = async (repository: string) => {
-    const [namespace, name] = repository.split('/') as [string, string];
-    return (await deps.git.get(namespace, name).catch(() => undefined))?.ownerRef;
-  };
+  const ownerOf = async (repository: string) => (await findRepository(deps.git, repository))?.ownerRef;
   const local = createLocalRuntime({
     dataDir: deps.dataDir,
     router,
