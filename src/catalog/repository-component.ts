@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { groupsOfUser } from './store/read-entities.js';
 
 /** The annotation a component names the repository that holds its code with (`namespace/name`). */
-export const GIT_REPOSITORY_ANNOTATION = 'paved.dev/git-repository';
+const GIT_REPOSITORY_ANNOTATION = 'paved.dev/git-repository';
 
 /** The owner of a repository in Paved's own records (the git module's row), not in any descriptor. */
 export interface RepositoryRecord {

@@ -20,7 +20,7 @@ export interface ConditionFacts {
   status: 'success' | 'failure';
 }
 
-export const CONDITION_VARIABLES = ['branch', 'event', 'commit', 'status'] as const;
+const CONDITION_VARIABLES = ['branch', 'event', 'commit', 'status'] as const;
 type ConditionVariable = (typeof CONDITION_VARIABLES)[number];
 const FUNCTIONS: Record<string, (facts: ConditionFacts) => boolean> = {
   success: (facts) => facts.status === 'success',

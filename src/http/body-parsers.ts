@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 
 /** Deeper JSON than this is refused: no descriptor needs it, and recursive validators would overflow the stack. */
-export const MAX_JSON_DEPTH = 100;
+const MAX_JSON_DEPTH = 100;
 
 /**
  * The request bodies Paved accepts: JSON, YAML (kept as text, parsed by the module that reads
@@ -28,7 +28,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
 }
 
 /** The deepest nesting of arrays and objects in JSON text, counted before parsing (strings skipped). */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

@@ -1,5 +1,5 @@
 /** Secrets shorter than this are not masked: masking "ab" everywhere would hide half the log and protect nothing. */
-export const MIN_MASKED_LENGTH = 4;
+const MIN_MASKED_LENGTH = 4;
 /** How long a line is held for the next one, to catch a secret printed in two pieces. */
 const DEFAULT_HOLD_MS = 100;
 const MASK = '***';

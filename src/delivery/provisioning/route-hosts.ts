@@ -13,7 +13,7 @@ export interface RouteScope {
 const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** The host names a workload owns: its router name, and the one under the route domain. */
-export function ownRouteHosts(scope: Pick<RouteScope, 'workload' | 'environment' | 'routeDomain'>): string[] {
+function ownRouteHosts(scope: Pick<RouteScope, 'workload' | 'environment' | 'routeDomain'>): string[] {
   const base = `${scope.workload}.${scope.environment}`;
   return [`${base}.localhost`, ...(scope.routeDomain ? [`${base}.${scope.routeDomain}`] : [])];
 }
