@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { ConflictError, InvalidInputError } from '../errors.js';
 import { validateBranch } from './push-directory.js';
-import { PAVED_GIT_OPTIONS, pavedGitEnvironment } from './paved-git.js';
+import { pavedGit } from './paved-git.js';
 
-const run = promisify(execFile);
 const NO_COMMIT = '0'.repeat(40);
 
 export interface FileToCommit {
@@ -43,7 +40,7 @@ export function validateRepositoryPath(value: string, field: string): string {
 type Git = (args: string[], input?: string) => Promise<string>;
 
 function gitIn(bareDirectory: string, indexFile: string, options: CommitFilesOptions): Git {
-  const env = pavedGitEnvironment({
+  const env = {
     GIT_DIR: bareDirectory,
     GIT_INDEX_FILE: indexFile,
     GIT_AUTHOR_NAME: options.author.name,
@@ -52,9 +49,9 @@ function gitIn(bareDirectory: string, indexFile: string, options: CommitFilesOpt
     GIT_COMMITTER_EMAIL: options.author.email,
     // A prefix is a path, never a glob: `workloads/a*` must not remove `workloads/api`.
     GIT_LITERAL_PATHSPECS: '1',
-  });
+  };
   return async (args, input) => {
-    const running = run('git', [...PAVED_GIT_OPTIONS, ...args], { env, signal: options.signal, maxBuffer: 16 * 1024 * 1024 });
+    const running = pavedGit(args, { env, signal: options.signal, maxBuffer: 16 * 1024 * 1024 });
     // A git that fails before reading its input closes the pipe; its exit status tells the story, not EPIPE.
     running.child.stdin?.on('error', () => {});
     running.child.stdin?.end(input);

@@ -5,7 +5,7 @@ import { type GitService, createGitService } from './git-service.js';
 import { repositoryRoutes, smartHttpRoutes } from './routes.js';
 
 export { gitMigrations } from './migrations.js';
-export { PAVED_GIT_OPTIONS, pavedGitEnvironment } from './paved-git.js';
+export { pavedGit } from './paved-git.js';
 export type { GitService, PushEvent, Repository } from './git-service.js';
 
 export interface GitModule {

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { InvalidInputError } from '../errors.js';
-import { PAVED_GIT_OPTIONS, pavedGitEnvironment } from './paved-git.js';
-
-const run = promisify(execFile);
+import { pavedGit } from './paved-git.js';
 
 export interface PushDirectoryOptions {
   branch: string;
@@ -25,16 +21,16 @@ export function validateBranch(branch: string): string {
 }
 
 function gitEnvironment(options: { author?: { name: string; email: string }; authorization?: string }): Record<string, string> {
-  return pavedGitEnvironment({
+  return {
     ...(options.author
       ? { GIT_AUTHOR_NAME: options.author.name, GIT_AUTHOR_EMAIL: options.author.email, GIT_COMMITTER_NAME: options.author.name, GIT_COMMITTER_EMAIL: options.author.email }
       : {}),
     ...(options.authorization ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: ${options.authorization}` } : {}),
-  });
+  };
 }
 
 function gitWith(env: Record<string, string>, signal: AbortSignal | undefined) {
-  return (args: string[]) => run('git', [...PAVED_GIT_OPTIONS, ...args], { env, signal });
+  return (args: string[]) => pavedGit(args, { env, signal });
 }
 
 /**

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { type GitService, PAVED_GIT_OPTIONS, pavedGitEnvironment } from '../git/index.js';
+import { type GitService, pavedGit } from '../git/index.js';
 import { type LimitCeilings, type Sandbox, type SandboxLimits, type SandboxNetwork, formatBytes } from '../sandbox/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { StepContext, TaskDefinition } from '../tasks/task-definition.js';
@@ -11,16 +9,6 @@ import type { Executor } from './local-executor.js';
 import { conditionHolds } from '../expressions/index.js';
 import { createMasker } from '../secrets/index.js';
 import { type PipelineJob, type PipelineProblem, durationMs } from './pipeline-file.js';
-
-const run = promisify(execFile);
-
-/**
- * Paved's own git, on folders users' code writes to: it reads no system or global
- * configuration (a step could have written one) and runs no hooks, whatever a config says.
- */
-function pavedGit(args: string[], options: { signal: AbortSignal; emptyHome: string }) {
-  return run('git', [...PAVED_GIT_OPTIONS, ...args], { env: pavedGitEnvironment({ HOME: options.emptyHome }), signal: options.signal });
-}
 
 export const PIPELINE_TASK_KIND = 'pipelines.run';
 const PREPARE_STEP = 'prepare';
@@ -133,14 +121,13 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   const workspace = path.join(deps.workRoot, context.taskId, job.id);
   // The job's HOME: `git config --global`, caches and dotfiles of its steps stay in the job.
   const home = `${workspace}.home`;
-  const emptyHome = path.join(deps.workRoot, '.paved-git-home');
   await fs.rm(workspace, { recursive: true, force: true });
   await fs.rm(home, { recursive: true, force: true });
   await fs.mkdir(path.dirname(workspace), { recursive: true });
-  await fs.mkdir(emptyHome, { recursive: true, mode: 0o700 });
   const bare = deps.git.directoryOf(await deps.git.get(namespace, name));
-  await pavedGit(['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal, emptyHome });
-  await pavedGit(['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal, emptyHome });
+  // Paved's own git reads no system or global configuration and runs no hooks (git/paved-git.ts).
+  await pavedGit(['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal });
+  await pavedGit(['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal });
   await fs.mkdir(home);
   await deps.sandbox.ownWritable(workspace);
   await deps.sandbox.ownWritable(home);

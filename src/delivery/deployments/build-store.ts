@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PAVED_GIT_OPTIONS, pavedGitEnvironment } from '../../git/index.js';
+import { pavedGit } from '../../git/index.js';
 
 const run = promisify(execFile);
 const PARTIAL = '.partial-';
@@ -70,7 +70,7 @@ export function createBuildStore(root: string) {
         await fs.mkdir(scratch, { recursive: true });
         const archive = path.join(path.dirname(scratch), `${path.basename(scratch)}.tar`);
         try {
-          await run('git', [...PAVED_GIT_OPTIONS, '--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal, env: pavedGitEnvironment() });
+          await pavedGit(['--git-dir', bareDirectory, 'archive', '--format=tar', '-o', archive, commit], { signal });
           await run('tar', ['-xf', archive, '-C', scratch], { signal });
         } finally {
           await fs.rm(archive, { force: true });
