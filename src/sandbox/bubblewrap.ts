@@ -58,16 +58,22 @@ const SYSTEM_FILES = [
  * every start of Paved, so it follows the host's certificates and users from then on.
  */
 export function systemArguments(etcCopy: string): string[] {
-  const args: string[] = [];
-  for (const folder of SYSTEM_FOLDERS) {
-    const stat = fs.lstatSync(folder, { throwIfNoEntry: false });
-    if (!stat) continue;
-    if (stat.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(folder), folder);
-    else args.push('--ro-bind', folder, folder);
-  }
   copyEtc(etcCopy);
-  args.push('--ro-bind', etcCopy, '/etc');
-  return args;
+  return [...systemFolderArguments(), '--ro-bind', etcCopy, '/etc'];
+}
+
+/** `/usr`, `/bin`, `/lib` … read-only: symlinks into `/usr` on a merged-`/usr` system, folders otherwise. */
+export function systemFolderArguments(): string[] {
+  return SYSTEM_FOLDERS.flatMap((folder) => {
+    const stat = fs.lstatSync(folder, { throwIfNoEntry: false });
+    if (!stat) return [];
+    return stat.isSymbolicLink() ? ['--symlink', fs.readlinkSync(folder), folder] : ['--ro-bind', folder, folder];
+  });
+}
+
+/** `setpriv` to an unprivileged user with no groups, capabilities or way to gain privileges; the command follows. */
+export function dropPrivilegesCommand(setpriv: string, uid: number, gid: number): string[] {
+  return [setpriv, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
 }
 
 /** Private keys (/etc/ssl/private) are the host's, not a build's. */
@@ -160,7 +166,7 @@ export function bubblewrapArguments(spec: BubblewrapCommand): { options: string[
   const command = ['--'];
   if (spec.dropTo) {
     const { setpriv, uid, gid } = spec.dropTo;
-    command.push(setpriv, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--');
+    command.push(...dropPrivilegesCommand(setpriv, uid, gid));
   }
   command.push(...spec.command);
   return { options: args, command };

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { dropPrivilegesCommand, systemFolderArguments } from '../bubblewrap.js';
 
 /** What the holder does inside the namespace: TCP on loopback ↔ Unix sockets in the shared folder. */
 export interface HolderPlan {
@@ -77,7 +77,7 @@ const HOLDER_SOCKET_DIR = '/run/paved-net';
  */
 export async function startHolder(options: HolderOptions): Promise<Holder> {
   const asRoot = process.getuid?.() === 0;
-  const drop = asRoot ? ['setpriv', `--reuid=${options.uid}`, `--regid=${options.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all'] : [];
+  const drop = asRoot ? dropPrivilegesCommand('setpriv', options.uid, options.gid) : [];
   const args = [
     '--unshare-net',
     '--unshare-ipc',
@@ -87,10 +87,7 @@ export async function startHolder(options: HolderOptions): Promise<Holder> {
     '--die-with-parent',
     '--new-session',
     '--clearenv',
-    '--ro-bind',
-    '/usr',
-    '/usr',
-    ...systemFolders(),
+    ...systemFolderArguments(),
     // Folders bwrap creates itself are 0700 (root's): the unprivileged user must traverse them.
     '--perms',
     '0755',
@@ -146,17 +143,6 @@ export async function startHolder(options: HolderOptions): Promise<Holder> {
     await exited;
     throw error;
   }
-}
-
-/** /bin, /lib … as the host has them: symlinks into /usr on a merged-/usr system, folders otherwise. */
-function systemFolders(): string[] {
-  return ['/bin', '/lib', '/lib64', '/sbin'].flatMap((folder) => {
-    try {
-      return fs.lstatSync(folder).isSymbolicLink() ? ['--symlink', fs.readlinkSync(folder), folder] : ['--ro-bind', folder, folder];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** The plan with the socket folder as the holder sees it. */
