@@ -117,7 +117,8 @@ export async function startHolder(options: HolderOptions): Promise<Holder> {
     HOLDER_SOURCE,
     JSON.stringify(insidePlan(options.plan, options.socketDir)),
   ];
-  const child = spawn(options.bwrap, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  // Nothing of Paved's environment (its admin token, database URLs) reaches the host-side bwrap either.
+  const child = spawn(options.bwrap, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     const [info] = await Promise.all([
