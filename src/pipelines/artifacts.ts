@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { relativePathProblem } from '../http/path-params.js';
+import { idParam, relativePathProblem } from '../http/path-params.js';
 
 /** Most a job may keep: beyond it the rest is left out, and the log says so. */
 const MAX_FILES = 1_000;
@@ -97,9 +97,10 @@ export function createArtifactStore(root: string) {
   };
 }
 
-/** Run ids and job ids are single path segments of letters, digits, `-` and `_`. */
+/** Run ids and job ids are single path segments, by the API's own rule for ids. */
 function idProblem(value: string, what: string): string | undefined {
-  return /^[A-Za-z0-9_-]{1,128}$/.test(value) ? undefined : `the ${what} is not letters, digits, "-" and "_"`;
+  const parsed = idParam.safeParse(value);
+  return parsed.success ? undefined : `the ${what} ${parsed.error.issues[0]!.message}`;
 }
 
 export type ArtifactStore = ReturnType<typeof createArtifactStore>;
