@@ -220,14 +220,18 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
     if (failure) throw failure;
     return result;
   } finally {
-    // Kept whether the job passed or failed (a failing test's report is what one wants to read).
-    if (job.artifacts.length > 0 && !context.signal.aborted) {
-      const { kept, leftOut } = await deps.artifacts.keep(context.taskId, job.id, workspace, job.artifacts);
-      await context.log(`Kept ${kept.length} artifact file(s)${leftOut ? `; ${leftOut} more left out (over 1,000 files or 200 MB)` : ''}`);
-    }
+    // The steps are over: their network ends, and their folders go, even if keeping artifacts fails.
     await network?.close();
-    await fs.rm(workspace, { recursive: true, force: true });
-    await fs.rm(home, { recursive: true, force: true });
+    try {
+      // Kept whether the job passed or failed (a failing test's report is what one wants to read).
+      if (job.artifacts.length > 0 && !context.signal.aborted) {
+        const { kept, leftOut } = await deps.artifacts.keep(context.taskId, job.id, workspace, job.artifacts);
+        await context.log(`Kept ${kept.length} artifact file(s)${leftOut ? `; ${leftOut} more left out (over 1,000 files or 200 MB)` : ''}`);
+      }
+    } finally {
+      await fs.rm(workspace, { recursive: true, force: true });
+      await fs.rm(home, { recursive: true, force: true });
+    }
   }
 }
 
