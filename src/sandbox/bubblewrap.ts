@@ -11,7 +11,7 @@ import type { SandboxMount } from './types.js';
  */
 
 /** Where a private HOME lives inside when the caller gives none: a tmpfs that ends with the process. */
-export const SANDBOX_HOME = '/home/sandbox';
+const SANDBOX_HOME = '/home/sandbox';
 
 /** The system folders every sandbox sees read-only: programs and libraries, nothing of anyone's data. */
 const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];

@@ -19,7 +19,7 @@ export { formatBytes, parseCpuQuantity, parseMemoryQuantity } from './quantities
 
 const run = promisify(execFile);
 const PROBE_TIMEOUT_MS = 15_000;
-export const OPT_OUT_NOTICE = 'running unsandboxed: PAVED_SANDBOX=off — this code runs as Paved’s own user and can read everything Paved can';
+const OPT_OUT_NOTICE = 'running unsandboxed: PAVED_SANDBOX=off — this code runs as Paved’s own user and can read everything Paved can';
 
 export interface SandboxDeps {
   config: Pick<Config, 'sandbox' | 'dataDir'>;

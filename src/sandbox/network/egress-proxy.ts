@@ -123,7 +123,7 @@ export function createEgressProxy(policy: EgressPolicy): http.Server {
 }
 
 /** Why an address may never be reached from a sandbox, or undefined when it is public unicast and not this machine's. */
-export function forbiddenAddress(address: string): string | undefined {
+function forbiddenAddress(address: string): string | undefined {
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();

@@ -8,7 +8,6 @@ import type { SandboxNetwork, SandboxNetworkSpec } from '../types.js';
 import { type EgressPolicy, createEgressProxy } from './egress-proxy.js';
 import { startHolder } from './holder.js';
 
-export { forbiddenAddress } from './egress-proxy.js';
 export type { EgressPolicy } from './egress-proxy.js';
 
 export interface SandboxNetworkDeps {
