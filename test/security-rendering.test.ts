@@ -17,11 +17,11 @@ import { cloneNewRepository, workloadScore, workloadServer } from './support/wor
 /** Pure CPU and no output: 10^12 iterations, far past any deadline (each range() is under its cap). */
 const ENDLESS_LOOP = '{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}{% endfor %}{% endfor %}{% endfor %}';
 const encode = (files: Record<string, string>) => Object.entries(files).map(([file, text]) => ({ path: file, base64Content: Buffer.from(text).toString('base64'), executable: false }));
-const templateWith = (steps: unknown[]) => ({
+const templateWith = (steps: unknown[], parameters: object = { properties: { name: { type: 'string' } } }) => ({
   apiVersion: 'scaffolder.backstage.io/v1beta3',
   kind: 'Template',
   metadata: { name: 'hostile' },
-  spec: { owner: 'group:default/team-a', type: 'service', parameters: { properties: { name: { type: 'string' } } }, steps },
+  spec: { owner: 'group:default/team-a', type: 'service', parameters, steps },
 });
 const pipeline = (spec: string) => `apiVersion: paved.dev/v1\nkind: Pipeline\nmetadata: { name: p }\nspec:\n${spec}`;
 
@@ -85,6 +85,27 @@ describe('rendering user templates off the server thread (issue 10, finding 9)',
     expect(latencies.length).toBeGreaterThanOrEqual(10);
     expect(median(latencies), `healthz latencies ${latencies.map(Math.round).join(', ')} ms`).toBeLessThan(100);
     expect(Math.max(...latencies), `healthz latencies ${latencies.map(Math.round).join(', ')} ms`).toBeLessThan(500);
+  });
+
+  it("a parameter pattern that backtracks exponentially (^(a+)+$) is checked in linear time: the dry-run answers at once and /healthz never stalls", async () => {
+    const template = (pattern: string) => templateWith([{ id: 'say', action: 'debug:log', input: { message: 'hi' } }], { properties: { name: { type: 'string', pattern } } });
+    // JavaScript's backtracking engine doubles its work with each a: 40 and a mismatch held the server for minutes.
+    const started = performance.now();
+    const dryRun = post('/api/scaffolder/v2/dry-run', { template: template('^(a+)+$'), values: { name: `${'a'.repeat(40)}!` }, directoryContents: [] });
+    const latencies = await healthWhile(dryRun, 300);
+    const result = await dryRun;
+    expect(result.status, JSON.stringify(result.body)).toBe(400);
+    expect(result.body.error.code).toBe('scaffolder.parameters_invalid');
+    expect(result.body.error.message).toContain('name must match pattern');
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(Math.max(...latencies), `healthz latencies ${latencies.map(Math.round).join(', ')} ms`).toBeLessThan(500);
+    expect((await post('/api/scaffolder/v2/dry-run', { template: template('^(a+)+$'), values: { name: 'aaaa' }, directoryContents: [] })).status).toBe(200);
+
+    // A pattern RE2 cannot run (look-ahead) is the template's error, a 400 that names the page.
+    const lookahead = await post('/api/scaffolder/v2/dry-run', { template: template('^(?!x)'), values: { name: 'y' }, directoryContents: [] });
+    expect(lookahead.status).toBe(400);
+    expect(lookahead.body.error.code).toBe('scaffolder.template_invalid');
+    expect(lookahead.body.error.message).toContain('spec.parameters[0] is not a valid JSON Schema');
   });
 
   it('a template file that never ends rendering fails with the deadline too, and the pool serves the next dry-run at once', async () => {

@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
+import re2 from 're2-wasm';
 import type { ErrorDetails } from '../errors.js';
 
 // ajv-formats is CommonJS with a `default` export; NodeNext sees the module object.
@@ -10,8 +12,23 @@ const addFormats = addFormatsModule.default;
  * Backstage's schemas carry `ui:*` keys for the form; defaults are filled in as Backstage's
  * form does.
  */
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  useDefaults: true,
+  coerceTypes: false,
+  // A template's `pattern`s are written by its author and run on the server's thread against any
+  // caller's values: with RE2 (linear time, ajv's documented engine for untrusted schemas) no
+  // pattern can backtrack for seconds. RE2 has no look-around or back-references; a pattern
+  // using them is an invalid schema.
+  code: { regExp: re2Engine() },
+});
 addFormats(ajv);
+function re2Engine(): RegExpEngine {
+  // `code` is how ajv's standalone output would import the engine; Paved compiles at run time only.
+  return Object.assign((pattern: string, flags: string) => new re2.RE2(pattern, flags), { code: 'require("re2-wasm").RE2' });
+}
+
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export function compileSchema(schema: object): ValidateFunction {

@@ -64,14 +64,26 @@ export function checkActionsExist(spec: TemplateSpec, actions: ReadonlyMap<strin
  */
 export function validateParameters(spec: TemplateSpec, values: Record<string, unknown>): Record<string, unknown> {
   const filled = structuredClone(values);
-  const problems = spec.parameters.flatMap((page) => {
-    const validate = compileSchema(page);
+  const problems = spec.parameters.flatMap((page, index) => {
+    const validate = compilePage(page, index);
     return validate(filled) ? [] : schemaProblems(validate.errors);
   });
   if (problems.length > 0) {
     throw new InvalidInputError('scaffolder.parameters_invalid', `Invalid parameters: ${problems.map((problem) => problem.message).join('; ')}`, { problems });
   }
   return filled;
+}
+
+/** A parameter page the template's author wrote that is no JSON Schema (or uses a pattern RE2 lacks) is the template's error. */
+function compilePage(page: object, index: number) {
+  try {
+    return compileSchema(page);
+  } catch (error) {
+    throw new InvalidInputError('scaffolder.template_invalid', `spec.parameters[${index}] is not a valid JSON Schema: ${(error as Error).message}`, {
+      path: `spec.parameters[${index}]`,
+      hint: 'Patterns are RE2 expressions: no look-ahead, look-behind or back-references.',
+    });
+  }
 }
 
 /** Backstage's parameter-schema response: the form's pages. */
