@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseMemoryQuantity } from './sandbox/index.js';
 
 /** The package registries a build needs, the sandbox's egress allow-list unless configured. */
 const DEFAULT_EGRESS = [
@@ -20,6 +21,10 @@ const DEFAULT_EGRESS = [
   'rubygems.org',
   'api.nuget.org',
 ];
+
+/** A memory limit, in the one grammar the sandbox reads (`512Mi`, `2Gi`, `1G`, bytes), and more than 0 bytes. */
+const memoryQuantity = (example: string) =>
+  z.string().refine((quantity) => parseMemoryQuantity(quantity) !== undefined, `a memory quantity above 0, such as ${example}`).default(example);
 
 /**
  * One typed, validated configuration. Sources, weakest first: defaults, `paved.yaml` (or the
@@ -161,11 +166,11 @@ const configSchema = z.object({
       uid: z.coerce.number().int().min(1).default(65534),
       gid: z.coerce.number().int().min(1).default(65534),
       /** A pipeline job's limits when its pipeline file sets none (`limits:`). */
-      memory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 2Gi').default('2Gi'),
+      memory: memoryQuantity('2Gi'),
       cpus: z.coerce.number().positive().default(2),
       pids: z.coerce.number().int().positive().default(1024),
       /** The most a pipeline file may ask for (`limits:`); a job asking more fails, naming the setting. */
-      maxMemory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 8Gi').default('8Gi'),
+      maxMemory: memoryQuantity('8Gi'),
       maxCpus: z.coerce.number().positive().default(4),
       maxPids: z.coerce.number().int().positive().default(4096),
       /**
@@ -177,7 +182,7 @@ const configSchema = z.object({
       /** Whether local workloads get the egress proxy too (pipelines always do); off: a workload reaches only its own resources. */
       workloadEgress: z.boolean().default(false),
       /** A local workload container's limits when its score.yaml sets none (`resources.limits`). */
-      workloadMemory: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 512Mi').default('512Mi'),
+      workloadMemory: memoryQuantity('512Mi'),
       workloadCpus: z.coerce.number().positive().default(1),
       workloadPids: z.coerce.number().int().positive().default(256),
     })
@@ -358,13 +363,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError(`Invalid configuration (from ${file} and the environment):\n${problems.join('\n')}`);
   }
   const config = result.data;
-  refuseRootsHoldingDataDir(config.catalog.fileRoots.map((root) => path.resolve(cwd, root)), path.resolve(cwd, config.dataDir));
+  const dataDir = path.resolve(cwd, config.dataDir);
+  const fileRoots = config.catalog.fileRoots.map((root) => path.resolve(cwd, root));
+  refuseRootsHoldingDataDir(fileRoots, dataDir);
   return {
     ...config,
-    dataDir: path.resolve(cwd, config.dataDir),
+    dataDir,
     catalog: {
       ...config.catalog,
-      fileRoots: config.catalog.fileRoots.map((root) => path.resolve(cwd, root)),
+      fileRoots,
       trustedLocations: config.catalog.trustedLocations.map((root) => (/^https?:\/\//i.test(root) ? root : path.resolve(cwd, root))),
     },
     delivery: { ...config.delivery, provisionerFolders: config.delivery.provisionerFolders.map((folder) => path.resolve(cwd, folder)) },
