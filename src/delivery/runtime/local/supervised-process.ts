@@ -44,8 +44,8 @@ const STOP_GRACE_MS = 5_000;
  * goes to a file and to a tail kept in memory that followers subscribe to.
  */
 export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: [string] }> {
+  /** The running process tree; undefined once it has exited (its whole tree is gone). */
   private child: SandboxProcess | undefined;
-  private alive = false;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -82,7 +82,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.alive;
+    return this.child !== undefined;
   }
 
   get crashLooping(): boolean {
@@ -101,7 +101,6 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
       return;
     }
     this.child = started;
-    this.alive = true;
     const { child } = started;
     child.on('error', (error) => this.record('paved', `could not start ${this.spec.command[0]}: ${error.message}`));
     // Each stream holds its last line until the next, so a secret printed in two pieces is masked on both.
@@ -111,7 +110,6 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     }
     // Its whole tree is gone by then (the sandbox's PID namespace and cgroup, or its process group).
     void started.exited.then(({ exitCode, signal, outOfMemory }) => {
-      this.alive = false;
       if (this.child !== started) return;
       this.onExit(outOfMemory ? `was killed: ${this.spec.outOfMemoryReason}` : signal ? `killed by ${signal}` : `exited with code ${exitCode}`);
     });
@@ -146,7 +144,7 @@ export class SupervisedProcess extends EventEmitter<{ line: [OutputLine]; exit: 
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (child && this.alive) await child.stop(STOP_GRACE_MS);
+    if (child) await child.stop(STOP_GRACE_MS);
     await new Promise<void>((resolve) => this.logStream.end(resolve));
   }
 }
