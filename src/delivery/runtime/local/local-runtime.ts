@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -12,7 +10,7 @@ import type { ScoreContainer } from '../../score/score-workload.js';
 import type { InstanceHealth, InstanceStatus, Runtime } from '../runtime.js';
 import { type InstanceSandbox, prepareInstanceSandbox } from './instance-sandbox.js';
 import { probeOnce } from './probe.js';
-import type { Backend, HostRouter } from './router.js';
+import { type Backend, type HostRouter, routerOnlyListener } from './router.js';
 import { type OutputLine, SupervisedProcess, killGroup } from './supervised-process.js';
 
 interface Instance {
@@ -372,28 +370,6 @@ async function waitUntilReady(
     if (Date.now() > deadline) return `readiness probe failing for ${Math.round(timeoutMs / 1000)} s: ${lastDetail}`;
     await new Promise((resolve) => setTimeout(resolve, Date.now() - started < FAST_POLLING_FOR_MS ? FIRST_POLLS_MS : POLL_MS));
   }
-}
-
-/**
- * The router without Paved's API, on a loopback port of its own: where a sandboxed workload's
- * `service-port` resources lead, so it reaches other workloads and never Paved itself.
- */
-function routerOnlyListener(router: HostRouter): { port(): Promise<number>; close(): Promise<void> } {
-  let listening: Promise<http.Server> | undefined;
-  return {
-    async port() {
-      listening ??= new Promise((resolve, reject) => {
-        const server = http.createServer((request, response) => {
-          if (!router.handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('only workload hosts are served here\n');
-        });
-        server.once('error', reject).listen(0, '127.0.0.1', () => resolve(server));
-      });
-      return ((await listening).address() as net.AddressInfo).port;
-    },
-    async close() {
-      if (listening) await new Promise((resolve) => void listening!.then((server) => server.close(resolve), resolve));
-    },
-  };
 }
 
 /** Log files written before they were made 0600 become so. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type net from 'node:net';
 
 /**
  * Where one host's traffic goes, and how many requests are on their way there: a sandboxed
@@ -114,4 +115,26 @@ export class HostRouter {
 function sendError(response: http.ServerResponse, status: number, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   response.end(JSON.stringify({ error: { name: status === 404 ? 'NotFoundError' : 'ServiceUnavailableError', code: 'delivery.router', message } }));
+}
+
+/**
+ * The router without Paved's API, on a loopback port of its own: where a sandboxed workload's
+ * `service-port` resources lead, so it reaches other workloads and never Paved itself.
+ */
+export function routerOnlyListener(router: HostRouter): { port(): Promise<number>; close(): Promise<void> } {
+  let listening: Promise<http.Server> | undefined;
+  return {
+    async port() {
+      listening ??= new Promise((resolve, reject) => {
+        const server = http.createServer((request, response) => {
+          if (!router.handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('only workload hosts are served here\n');
+        });
+        server.once('error', reject).listen(0, '127.0.0.1', () => resolve(server));
+      });
+      return ((await listening).address() as net.AddressInfo).port;
+    },
+    async close() {
+      if (listening) await new Promise((resolve) => void listening!.then((server) => server.close(resolve), resolve));
+    },
+  };
 }
