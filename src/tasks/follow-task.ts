@@ -9,7 +9,8 @@ export type TaskProgress = { type: 'log'; line: LogLine } | { type: 'end'; task:
  * task run by any replica and carries on across a restart of the process running it; a task
  * run by this process wakes it at once, others are polled every `pollMs`.
  */
-export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, pollMs = 200, signal?: AbortSignal): AsyncGenerator<TaskProgress> {
+export async function* followTask(engine: TaskEngine, id: string, afterSeq: number, options: { pollMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<TaskProgress> {
+  const { pollMs = 200, signal } = options;
   let after = afterSeq;
   // A follower that is told to stop (its reader lost access) ends within one poll.
   while (!signal?.aborted) {

@@ -31,7 +31,7 @@ export async function sendTaskEvents(
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const access = whileAuthenticated(request);
   try {
-    for await (const progress of followTask(engine, id, lastSeq, undefined, access.signal)) {
+    for await (const progress of followTask(engine, id, lastSeq, { signal: access.signal })) {
       if (!open) break;
       const event = progress.type === 'log' ? shape.log(progress.line) : await shape.end(progress.task, lastSeq);
       if (progress.type === 'log') lastSeq = progress.line.seq;
