@@ -213,14 +213,15 @@ function tokenFromHeader(authorization: string | undefined, allowBasic: boolean)
       hint: 'Send "Authorization: Bearer <token>"; create one with `paved token create`.',
     });
   }
-  const [scheme, value = ''] = authorization.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
-  if (scheme?.toLowerCase() === 'basic' && value && !allowBasic) {
-    throw new UnauthenticatedError('access.basic_refused', 'The API takes "Authorization: Bearer <token>"; Basic auth is accepted only by the git server under /git', {
-      hint: 'Send the token as "Authorization: Bearer <token>".',
-    });
-  }
-  if (scheme?.toLowerCase() === 'basic' && value) {
+  const [rawScheme, value = ''] = authorization.split(' ', 2);
+  const scheme = rawScheme?.toLowerCase();
+  if (scheme === 'bearer' && value) return value.trim();
+  if (scheme === 'basic' && value) {
+    if (!allowBasic) {
+      throw new UnauthenticatedError('access.basic_refused', 'The API takes "Authorization: Bearer <token>"; Basic auth is accepted only by the git server under /git', {
+        hint: 'Send the token as "Authorization: Bearer <token>".',
+      });
+    }
     // git sends the token as the password of HTTP basic auth; the user name is ignored.
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const password = decoded.slice(decoded.indexOf(':') + 1);
