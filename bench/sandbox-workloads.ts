@@ -21,6 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { createPaved } from '../src/paved.js';
+import { TEAM_A_PEOPLE } from '../test/support/people.js';
 import { percentile, round } from './latency.js';
 import { gitState } from './postgres-and-git.js';
 import { waitForQuiet } from './quiet-machine.js';
@@ -48,16 +49,6 @@ service:
   ports:
     http:
       port: 8080
-`;
-const PEOPLE = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada }
-spec: { memberOf: [team-a] }
 `;
 
 function request(port: number, method: string, url: string, options: { body?: unknown; token?: string; host?: string } = {}): Promise<{ status: number; body: string }> {
@@ -99,7 +90,7 @@ async function measureMode(mode: 'bubblewrap' | 'off') {
   const port = Number(new URL(await paved.app.listen({ port: 0, host: '127.0.0.1' })).port);
   paved.start();
   try {
-    await request(port, 'POST', '/api/catalog/entities', { token: ADMIN_TOKEN, body: PEOPLE });
+    await request(port, 'POST', '/api/catalog/entities', { token: ADMIN_TOKEN, body: TEAM_A_PEOPLE });
     const token = JSON.parse((await request(port, 'POST', '/api/access/tokens', { token: ADMIN_TOKEN, body: { name: 'bench', userRef: 'user:default/ada' } })).body).token as string;
     await request(port, 'POST', '/api/git/repositories', { token, body: { namespace: 'team-a', name: 'shop', ownerRef: 'group:default/team-a' } });
     const clone = path.join(dataDir, 'clone');
