@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type Env, dropUndefined, fromEnv } from './config-env.js';
 import { parseMemoryQuantity } from './sandbox/index.js';
 
 /** The package registries a build needs, the sandbox's egress allow-list unless configured. */
@@ -210,83 +211,11 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Sections whose settings the file and the environment each give some of: an env variable overrides one setting, not the section. */
+const SECTIONS = ['catalog', 'pipelines', 'access', 'rendering', 'tasks', 'sandbox', 'delivery'];
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
-
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  return value
-    .split(/[,\n]/)
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
-function fromEnv(env: Env): Record<string, unknown> {
-  const catalog = {
-    fileRoots: list(env.PAVED_CATALOG_FILE_ROOTS),
-    urlAllow: list(env.PAVED_CATALOG_URL_ALLOW),
-    trustedLocations: list(env.PAVED_CATALOG_TRUSTED_LOCATIONS),
-    refreshIntervalSeconds: env.PAVED_CATALOG_REFRESH_SECONDS,
-  };
-  return {
-    port: env.PORT,
-    host: env.HOST,
-    baseUrl: env.PAVED_BASE_URL,
-    dataDir: env.PAVED_DATA_DIR,
-    databaseUrl: env.DATABASE_URL,
-    databaseSchema: env.PAVED_DATABASE_SCHEMA,
-    adminToken: env.PAVED_ADMIN_TOKEN,
-    masterKey: env.PAVED_MASTER_KEY,
-    adminGroups: list(env.PAVED_ADMIN_GROUPS),
-    access: dropUndefined({
-      tokenDefaultTtlDays: env.PAVED_TOKEN_DEFAULT_TTL_DAYS,
-      tokenMaxTtlDays: env.PAVED_TOKEN_MAX_TTL_DAYS,
-      failedAuthPerMinute: env.PAVED_AUTH_FAILURES_PER_MINUTE,
-      streamRecheckSeconds: env.PAVED_STREAM_RECHECK_SECONDS,
-    }),
-    logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,
-    demo: env.PAVED_DEMO === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_DEMO),
-    goldenPaths: env.PAVED_GOLDEN_PATHS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_GOLDEN_PATHS),
-    integrations: dropUndefined({
-      github: dropUndefined({ token: env.PAVED_GITHUB_TOKEN, apiBaseUrl: env.PAVED_GITHUB_API_URL, webhookSecret: env.PAVED_GITHUB_WEBHOOK_SECRET }),
-      gitlab: dropUndefined({ token: env.PAVED_GITLAB_TOKEN, baseUrl: env.PAVED_GITLAB_URL, webhookToken: env.PAVED_GITLAB_WEBHOOK_TOKEN }),
-    }),
-    catalog: dropUndefined(catalog),
-    pipelines: dropUndefined({ scheduleCheckSeconds: env.PAVED_PIPELINES_SCHEDULE_CHECK_SECONDS }),
-    rendering: dropUndefined({ timeoutMs: env.PAVED_RENDER_TIMEOUT_MS, maxOutputChars: env.PAVED_RENDER_MAX_OUTPUT_CHARS }),
-    tasks: dropUndefined({ secretsRetentionHours: env.PAVED_TASK_SECRETS_RETENTION_HOURS }),
-    sandbox: dropUndefined({
-      mode: env.PAVED_SANDBOX,
-      bwrap: env.PAVED_SANDBOX_BWRAP,
-      uid: env.PAVED_SANDBOX_UID,
-      gid: env.PAVED_SANDBOX_GID,
-      memory: env.PAVED_SANDBOX_MEMORY,
-      cpus: env.PAVED_SANDBOX_CPUS,
-      pids: env.PAVED_SANDBOX_PIDS,
-      maxMemory: env.PAVED_SANDBOX_MAX_MEMORY,
-      maxCpus: env.PAVED_SANDBOX_MAX_CPUS,
-      maxPids: env.PAVED_SANDBOX_MAX_PIDS,
-      egress: list(env.PAVED_SANDBOX_EGRESS),
-      workloadEgress: env.PAVED_SANDBOX_WORKLOAD_EGRESS === undefined ? undefined : !['0', 'false', 'no'].includes(env.PAVED_SANDBOX_WORKLOAD_EGRESS),
-      workloadMemory: env.PAVED_SANDBOX_WORKLOAD_MEMORY,
-      workloadCpus: env.PAVED_SANDBOX_WORKLOAD_CPUS,
-      workloadPids: env.PAVED_SANDBOX_WORKLOAD_PIDS,
-    }),
-    delivery: dropUndefined({
-      provisionerFolders: list(env.PAVED_DELIVERY_PROVISIONERS),
-      postgresUrl: env.PAVED_DELIVERY_POSTGRES_URL,
-      redisUrl: env.PAVED_DELIVERY_REDIS_URL,
-      readinessTimeoutSeconds: env.PAVED_DELIVERY_READINESS_TIMEOUT_SECONDS,
-      restartBackoffMs: env.PAVED_DELIVERY_RESTART_BACKOFF_MS,
-      previewTtlHours: env.PAVED_DELIVERY_PREVIEW_TTL_HOURS,
-      registry: env.PAVED_DELIVERY_REGISTRY,
-      ingressDomain: env.PAVED_DELIVERY_INGRESS_DOMAIN,
-      routeDomain: env.PAVED_DELIVERY_ROUTE_DOMAIN,
-    }),
-  };
 }
 
 /** `{...file, ...env}`, one level deeper for `nested` keys, so an env variable overrides one setting of a section. */
@@ -297,9 +226,6 @@ function mergeSections(file: unknown, env: unknown, nested: string[]): Record<st
   return merged;
 }
 
-function dropUndefined(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
-}
 
 function readConfigFile(file: string, required: boolean): Record<string, unknown> {
   if (!fs.existsSync(file)) {
@@ -346,16 +272,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const fileValues = readConfigFile(file, env.PAVED_CONFIG !== undefined);
   const envValues = dropUndefined(fromEnv(env));
   const merged = {
-    ...fileValues,
-    ...envValues,
-    catalog: { ...(fileValues.catalog as object | undefined), ...(envValues.catalog as object) },
+    ...mergeSections(fileValues, envValues, SECTIONS),
     integrations: mergeSections(fileValues.integrations, envValues.integrations, ['github', 'gitlab']),
-    pipelines: { ...(fileValues.pipelines as object | undefined), ...(envValues.pipelines as object) },
-    access: { ...(fileValues.access as object | undefined), ...(envValues.access as object) },
-    rendering: { ...(fileValues.rendering as object | undefined), ...(envValues.rendering as object) },
-    tasks: { ...(fileValues.tasks as object | undefined), ...(envValues.tasks as object) },
-    sandbox: { ...(fileValues.sandbox as object | undefined), ...(envValues.sandbox as object) },
-    delivery: { ...(fileValues.delivery as object | undefined), ...(envValues.delivery as object) },
   };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
