@@ -28,8 +28,7 @@ fs.mkdirSync(workspace, { recursive: true });
 const config = loadConfig({ PAVED_DATA_DIR: dataDir }, dataDir);
 const sandbox = await createSandbox({ config, logger: pino({ level: 'warn' }) });
 if (sandbox.mode !== 'bubblewrap') throw new Error(`the sandbox is ${sandbox.mode}: ${sandbox.notice}`);
-await sandbox.ownWritable(workspace);
-await sandbox.ownWritable(`${workspace}.home`);
+await sandbox.ownWritable(workspace, `${workspace}.home`);
 
 async function plainTrue(): Promise<number> {
   const started = performance.now();

@@ -129,8 +129,7 @@ async function runJob(deps: PipelineTaskDeps, input: PipelineTaskInput, job: Pip
   await pavedGit(['clone', '--quiet', '--no-checkout', bare, workspace], { signal: context.signal });
   await pavedGit(['-C', workspace, 'checkout', '--quiet', '--detach', input.commit], { signal: context.signal });
   await fs.mkdir(home);
-  await deps.sandbox.ownWritable(workspace);
-  await deps.sandbox.ownWritable(home);
+  await deps.sandbox.ownWritable(workspace, home);
   await context.log(`Checked out ${input.commit.slice(0, 12)} (${input.branch})`);
 
   // The repository's registered component's secrets first, then its owner's: never a namesake's.

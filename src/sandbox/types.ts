@@ -82,8 +82,8 @@ export interface Sandbox {
   readonly notice: string | undefined;
   /** Throws `SandboxUnavailableError` (naming the fix) unless code can be run: call before starting work. */
   assertAvailable(): void;
-  /** Hands a folder (and everything in it) to the sandbox's user, so sandboxed code may write it. */
-  ownWritable(folder: string): Promise<void>;
+  /** Hands folders (and everything in them) to the sandbox's user, so sandboxed code may write them. */
+  ownWritable(...folders: string[]): Promise<void>;
   /** Throws `SandboxUnavailableError` when the sandbox is unavailable. */
   spawn(options: SandboxSpawnOptions): SandboxProcess;
   /** A network namespace for processes that are to share one (a job's steps, a workload's containers). */

@@ -99,7 +99,7 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
   // Both start a process (the namespace's holder, chown): side by side, not one after the other.
   const starting = sandbox.network({ egress: options.egress, forwards, exposes: [...sockets].map(([port, socketPath]) => ({ port, socketPath })) });
   try {
-    await Promise.all(writable.map((folder) => sandbox.ownWritable(folder)));
+    await sandbox.ownWritable(...writable);
   } catch (error) {
     await starting.then((network) => network.close(), () => undefined);
     throw error;
