@@ -196,7 +196,7 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
     host = (await paved.app.listen({ port: 0, host: '127.0.0.1' })).replace('http://', '');
     paved.start();
     expect((await paved.call('POST', '/api/catalog/entities', { body: TWO_TEAMS_PEOPLE })).status).toBe(200);
-    for (const user of ['ada', 'chen']) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 'laptop', userRef: `user:default/${user}` } })).body.token;
+    for (const user of ['ada', 'bruno', 'chen']) tokens[user] = (await paved.call('POST', '/api/access/tokens', { body: { name: 'laptop', userRef: `user:default/${user}` } })).body.token;
   });
   afterAll(async () => {
     await paved?.close();
@@ -261,6 +261,16 @@ describe.each(DIALECTS)("a repository's component and secrets come from Paved's 
     expect(approval.body.error.code).toBe('access.forbidden');
     await paved.call('POST', `/api/delivery/deployments/${production.body.id}/reject`);
   }, 90_000);
+
+  it("gives a teammate's annotation on the team's component no rights on a user's own repository (finding 8)", async () => {
+    await createRepository('bruno', 'default', 'bruno-lab', 'user:default/bruno');
+    // ada is bruno's teammate, not an owner of his repository: her team's component cannot claim it.
+    expect((await paved.call('POST', '/api/catalog/entities', { token: tokens.ada, body: annotatedComponent('bruno-lab-claim', 'checkout-team', 'default/bruno-lab') })).status).toBe(200);
+    const deploy = await paved.call('POST', '/api/delivery/deployments', { token: tokens.ada, body: { repository: 'default/bruno-lab', environment: 'dev' } });
+    expect(deploy.status, JSON.stringify(deploy.body)).toBe(403);
+    expect(deploy.body.error.message).toContain('user:default/bruno');
+    expect(deploy.body.error.message).not.toContain('checkout-team');
+  });
 
   it("gives a namesake repository in another namespace none of the component's secrets (finding 5)", async () => {
     await createRepository('chen', 'chen-lab', 'cart-service', 'group:default/catalog-team');

@@ -1,7 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { groupsOfUser } from './store/read-entities.js';
 
 /** The annotation a component names the repository that holds its code with (`namespace/name`). */
 const GIT_REPOSITORY_ANNOTATION = 'paved.dev/git-repository';
@@ -15,10 +14,11 @@ export interface RepositoryRecord {
 
 /**
  * The component whose code a repository holds. Anyone can write the annotation, so it counts only
- * for a component the repository's owner owns: the repository's owning group is one of the
- * component's owners, or the owning user is, directly or through a group. Several such components
- * (a repository holding two services) resolve to the first by ref, so the answer never depends on
- * who registered first.
+ * for a component the repository's owner owns: the repository's owner (a group, or a user) is
+ * one of the component's owners. A user's own repository is not claimed by their team's
+ * components: a teammate could write one, and its owners would get rights on the user's
+ * repository that only the user has. Several such components (a repository holding two services)
+ * resolve to the first by ref, so the answer never depends on who registered first.
  */
 export async function componentOfRepository(
   db: Kysely<Database>,
@@ -34,12 +34,10 @@ export async function componentOfRepository(
     .where('catalog_entities.kind', '=', 'component')
     .orderBy('catalog_entities.entity_ref')
     .execute();
-  if (candidates.length === 0) return undefined;
   // Repositories may record a bare team name ("checkout-team"), as a descriptor's spec.owner may.
   const owner = normalizedOwnerRef(repository.ownerRef);
-  const ownerRefs = new Set([owner, ...(owner.startsWith('user:') ? await groupsOfUser(db, owner) : [])]);
   for (const { entity_ref: ref } of candidates) {
-    if ((await ownersOf(ref)).some((componentOwner) => ownerRefs.has(componentOwner))) return ref;
+    if ((await ownersOf(ref)).includes(owner)) return ref;
   }
   return undefined;
 }
