@@ -265,9 +265,7 @@ export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
       if (!fs.existsSync(instancesDir)) return;
       for (const id of fs.readdirSync(instancesDir)) {
         if ([...instances.values()].some((instance) => instance.id === id)) continue;
-        const pidsFile = path.join(instancesDir, id, 'pids.json');
-        const pids = fs.existsSync(pidsFile) ? (JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[]) : [];
-        for (const pid of pids) {
+        for (const pid of recordedPids(path.join(instancesDir, id, 'pids.json'))) {
           // Only a process that carries this instance's id: the pid may have been reused since.
           const environ = readEnviron(pid);
           if (environ?.includes(`PAVED_INSTANCE_ID=${id}`)) {
@@ -381,6 +379,19 @@ function fixLogModes(folder: string): void {
     } catch {
       // Gone meanwhile.
     }
+  }
+}
+
+/**
+ * The pids an instance's record names; none when it is missing or unreadable (a crash while it was
+ * written, or a workload of the opt-out, which runs as Paved's user): it must not stop Paved's start.
+ */
+function recordedPids(file: string): number[] {
+  try {
+    const recorded: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return Array.isArray(recorded) ? recorded.filter((pid): pid is number => Number.isInteger(pid) && pid > 1) : [];
+  } catch {
+    return [];
   }
 }
 
