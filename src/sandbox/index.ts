@@ -37,16 +37,17 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
   const { config, logger } = deps;
   if (config.sandbox.mode === 'off') {
     logger.warn(`${OPT_OUT_NOTICE}. Only for a single-user laptop: see docs/security.md`);
-    // Unsandboxed processes share the host's network: there is no namespace to make.
-    return withNetwork(async () => ({ netns: '', env: {}, close: async () => undefined }), {
+    return {
       mode: 'none',
       notice: OPT_OUT_NOTICE,
       assertAvailable: () => undefined,
       ownWritable: async () => undefined,
       spawn: spawnUnsandboxed,
+      // Unsandboxed processes share the host's network: there is no namespace to make.
+      network: async () => ({ netns: '', env: {}, close: async () => undefined }),
       reapLeftovers: async () => 0,
       close: async () => undefined,
-    });
+    };
   }
   const found = await findRuntime(config, logger);
   if (typeof found === 'string') {
@@ -55,14 +56,10 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
     const refuse = () => {
       throw error;
     };
-    return withNetwork(async () => refuse(), { mode: 'unavailable', notice: error.message, assertAvailable: refuse, ownWritable: async () => refuse(), spawn: refuse, reapLeftovers: async () => 0, close: async () => undefined });
+    return { mode: 'unavailable', notice: error.message, assertAvailable: refuse, ownWritable: async () => refuse(), spawn: refuse, network: async () => refuse(), reapLeftovers: async () => 0, close: async () => undefined };
   }
   const runtime = found;
-  const createNetwork =
-    deps.createNetwork ??
-    ((spec: SandboxNetworkSpec) =>
-      createSandboxNetwork(spec, { bwrap: runtime.bwrap, uid: config.sandbox.uid, gid: config.sandbox.gid, egress: { allow: config.sandbox.egress }, logger: logger.child({ component: 'sandbox-network' }) }));
-  return withNetwork(createNetwork, {
+  return {
     mode: 'bubblewrap',
     notice: undefined,
     assertAvailable: () => undefined,
@@ -72,6 +69,10 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
       await run('chown', ['-R', '--no-dereference', `${runtime.dropTo.uid}:${runtime.dropTo.gid}`, '--', ...folders]);
     },
     spawn: (options) => spawnInBubblewrap(options, runtime),
+    network:
+      deps.createNetwork ??
+      ((spec) =>
+        createSandboxNetwork(spec, { bwrap: runtime.bwrap, uid: config.sandbox.uid, gid: config.sandbox.gid, egress: { allow: config.sandbox.egress }, logger: logger.child({ component: 'sandbox-network' }) })),
     async reapLeftovers() {
       const killed = (await runtime.cgroups?.reap()) ?? 0;
       if (killed > 0) logger.warn({ killed }, 'killed processes a previous Paved left running in sandboxes');
@@ -80,7 +81,7 @@ export async function createSandbox(deps: SandboxDeps): Promise<Sandbox> {
     async close() {
       runtime.cgroups?.removeIfEmpty();
     },
-  });
+  };
 }
 
 /** The limits of a pipeline job or workload when it sets none. */
@@ -97,10 +98,6 @@ export function limitCeilings(config: Pick<Config, 'sandbox'>): LimitCeilings {
     cpus: { most: config.sandbox.maxCpus, setting: 'PAVED_SANDBOX_MAX_CPUS' },
     pids: { most: config.sandbox.maxPids, setting: 'PAVED_SANDBOX_MAX_PIDS' },
   };
-}
-
-function withNetwork(createNetwork: (spec: SandboxNetworkSpec) => Promise<SandboxNetwork>, sandbox: Omit<Sandbox, 'network'>): Sandbox {
-  return { ...sandbox, network: createNetwork };
 }
 
 /** bubblewrap, setpriv and cgroups as this host has them, or why the sandbox cannot run. */
