@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { InvalidInputError } from '../../../errors.js';
-import { type Sandbox, type SandboxLimits, type SandboxMount, type SandboxProcess, formatBytes, parseCpuQuantity, parseMemoryQuantity } from '../../../sandbox/index.js';
+import { type Sandbox, type SandboxLimits, type SandboxMount, type SandboxNetwork, type SandboxProcess, formatBytes, parseCpuQuantity, parseMemoryQuantity } from '../../../sandbox/index.js';
 import type { ScoreContainer } from '../../score/score-workload.js';
 import type { ReleaseRequest, ResourceEndpoint } from '../runtime.js';
 import type { Backend } from './router.js';
@@ -70,6 +70,12 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
     named.push([portName, actual]);
   }
   const firstPort = named[0]?.[1];
+  // How its containers and exec probes start, with what they see of the host.
+  const processes = (where: { mounts: SandboxMount[]; network?: SandboxNetwork }): Pick<InstanceSandbox, 'launch' | 'exec' | 'outOfMemoryReason'> => ({
+    launch: (container, spec) => sandbox.spawn({ ...spec, ...where, limits: limits.get(container)!, label: `workload-${options.instanceId}-${container}` }),
+    exec: (container, spec, timeoutMs) => execProbe(sandbox, { ...spec, ...where, limits: PROBE_LIMITS, label: `probe-${options.instanceId}-${container}` }, timeoutMs),
+    outOfMemoryReason: (container) => `out of memory (limit ${formatBytes(limits.get(container)!.memoryBytes)})`,
+  });
 
   if (!isolated) {
     const env = Object.fromEntries(PASSED_ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
@@ -80,9 +86,7 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
       env,
       backend: () => (firstPort === undefined ? undefined : { port: firstPort, inFlight: 0 }),
       connection: (port) => ({ host: '127.0.0.1', port }),
-      launch: (container, spec) => sandbox.spawn({ ...spec, mounts: [], limits: limits.get(container)!, label: `workload-${options.instanceId}-${container}` }),
-      exec: (container, spec, timeoutMs) => execProbe(sandbox, { ...spec, mounts: [], limits: PROBE_LIMITS, label: `probe-${options.instanceId}-${container}` }, timeoutMs),
-      outOfMemoryReason: (container) => `out of memory (limit ${formatBytes(limits.get(container)!.memoryBytes)})`,
+      ...processes({ mounts: [] }),
       close: async () => undefined,
     };
   }
@@ -113,9 +117,7 @@ export async function prepareInstanceSandbox(options: InstanceSandboxOptions): P
     env: { PATH: SANDBOX_PATH, ...(process.env.LANG ? { LANG: process.env.LANG } : {}), ...network.env },
     backend: () => (firstPort === undefined ? undefined : { socketPath: sockets.get(firstPort)!, inFlight: 0 }),
     connection: (port) => ({ socketPath: sockets.get(port) ?? path.join(options.socketsDir, `${port}.sock`) }),
-    launch: (container, spec) => sandbox.spawn({ ...spec, mounts, network, limits: limits.get(container)!, label: `workload-${options.instanceId}-${container}` }),
-    exec: (container, spec, timeoutMs) => execProbe(sandbox, { ...spec, mounts, network, limits: PROBE_LIMITS, label: `probe-${options.instanceId}-${container}` }, timeoutMs),
-    outOfMemoryReason: (container) => `out of memory (limit ${formatBytes(limits.get(container)!.memoryBytes)})`,
+    ...processes({ mounts, network }),
     close: () => network.close(),
   };
 }
