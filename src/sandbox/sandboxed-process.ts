@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { bubblewrapArguments } from './bubblewrap.js';
 import type { CgroupTree } from './cgroups.js';
-import type { SandboxProcess, SandboxSpawnOptions } from './types.js';
+import type { SandboxExit, SandboxProcess, SandboxSpawnOptions } from './types.js';
 
 /** What the host offers bubblewrap, found once at start. */
 export interface BubblewrapRuntime {
@@ -94,10 +94,7 @@ export function spawnUnsandboxed(options: SandboxSpawnOptions): SandboxProcess {
 }
 
 /** Resolves once the process has exited, `cleanUp` (which says which limits it hit) is done, and its output is read. */
-async function settle(
-  child: ChildProcess,
-  cleanUp: () => Promise<{ outOfMemory: boolean; processLimitHit: boolean }>,
-): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; processLimitHit: boolean }> {
+async function settle(child: ChildProcess, cleanUp: () => Promise<Pick<SandboxExit, 'outOfMemory' | 'processLimitHit'>>): Promise<SandboxExit> {
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ended = await new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; failed?: true }>((resolve) => {
     child.once('error', () => resolve({ exitCode: null, signal: null, failed: true }));

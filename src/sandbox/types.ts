@@ -60,11 +60,19 @@ export interface SandboxSpawnOptions {
   label: string;
 }
 
+/** How a sandboxed process tree ended, and which of its limits it hit. */
+export interface SandboxExit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  outOfMemory: boolean;
+  processLimitHit?: boolean;
+}
+
 /** A sandboxed process: a ChildProcess whose whole tree is stopped with it. */
 export interface SandboxProcess {
   child: ChildProcess;
   /** Resolves when the process and everything it started are gone. */
-  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; processLimitHit?: boolean }>;
+  exited: Promise<SandboxExit>;
   /** Stops the whole tree: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<void>;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { SandboxExit } from '../../../sandbox/index.js';
 import { createMasker } from '../../../secrets/index.js';
 import { SupervisedProcess } from './supervised-process.js';
 
@@ -24,7 +25,7 @@ describe('SupervisedProcess output', () => {
       mask: createMasker([secret]),
       launch: (spec) => {
         const child = spawn(spec.command[0]!, spec.command.slice(1), { cwd: spec.cwd, env: spec.env, detached: true });
-        const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean }>((resolve) => child.on('exit', (exitCode, signal) => resolve({ exitCode, signal, outOfMemory: false })));
+        const exited = new Promise<SandboxExit>((resolve) => child.on('exit', (exitCode, signal) => resolve({ exitCode, signal, outOfMemory: false })));
         return { child, exited, stop: async () => void (child.pid && globalThis.process.kill(-child.pid, 'SIGKILL')) };
       },
       outOfMemoryReason: 'out of memory',
