@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -232,6 +233,20 @@ describe('local workloads in the sandbox', () => {
     const done = await finished((await deploy()).id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain('GET /healthz on port 8080: nothing answered (is it listening on port 8080?)');
+  });
+
+  it("refuses to keep a workload's sockets in a /tmp folder others can reach, a name anyone can predict", async () => {
+    const socketsRoot = path.join(os.tmpdir(), `paved-${crypto.createHash('sha256').update(path.resolve(paved.dataDir)).digest('hex').slice(0, 10)}`);
+    await repository.push({ 'server.js': PROBING_SERVER, 'score.yaml': score() });
+    fs.mkdirSync(socketsRoot, { recursive: true });
+    fs.chmodSync(socketsRoot, 0o777);
+    try {
+      const done = await finished((await deploy()).id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toContain(`${socketsRoot} is not a private folder of Paved's own user`);
+    } finally {
+      fs.chmodSync(socketsRoot, 0o700);
+    }
   });
 
   it('says so when the kernel kills it for its memory limit', async () => {

@@ -102,7 +102,8 @@ export function createLocalRuntime(deps: LocalRuntimeDeps): LocalRuntime {
       const socketsDir = path.join(socketsRoot, crypto.randomBytes(5).toString('hex'));
       for (const folder of ['home', 'files']) fs.mkdirSync(path.join(instanceDir, folder), { recursive: true });
       fs.mkdirSync(path.join(logsDir, request.environment), { recursive: true, mode: 0o700 });
-      fs.mkdirSync(socketsDir, { recursive: true, mode: 0o700 });
+      ensurePrivateFolder(socketsRoot);
+      fs.mkdirSync(socketsDir, { mode: 0o700 });
       for (const [, container] of containers) writeFiles(container, path.join(instanceDir, 'files'), request.buildDir);
       let sandbox: InstanceSandbox;
       try {
@@ -400,5 +401,17 @@ function readEnviron(pid: number): string | undefined {
     return fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The sockets' folder is in the shared /tmp under a name anyone can predict: one another host
+ * user made first could let them reach workloads' sockets or swap them. It must be Paved's own.
+ */
+function ensurePrivateFolder(folder: string): void {
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(folder);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) {
+    throw new Error(`${folder} is not a private folder of Paved's own user (a link, another user's, or open to others): remove it and deploy again`);
   }
 }
