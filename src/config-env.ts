@@ -32,6 +32,7 @@ export function fromEnv(env: Env): Record<string, unknown> {
       tokenDefaultTtlDays: env.PAVED_TOKEN_DEFAULT_TTL_DAYS,
       tokenMaxTtlDays: env.PAVED_TOKEN_MAX_TTL_DAYS,
       failedAuthPerMinute: env.PAVED_AUTH_FAILURES_PER_MINUTE,
+      trustedProxies: list(env.PAVED_TRUSTED_PROXIES),
       streamRecheckSeconds: env.PAVED_STREAM_RECHECK_SECONDS,
     }),
     logLevel: env.PAVED_LOG_LEVEL ?? env.LOG_LEVEL,

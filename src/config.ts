@@ -54,6 +54,12 @@ const configSchema = z.object({
       tokenMaxTtlDays: z.coerce.number().int().positive().default(365),
       /** Failed authentications one client address may make per minute before it gets 429. */
       failedAuthPerMinute: z.coerce.number().int().positive().default(20),
+      /**
+       * Addresses or CIDR ranges of the reverse proxies in front of Paved: only from them is
+       * X-Forwarded-For believed, so each client is throttled by its own address, not the proxy's.
+       * Empty: the header is ignored (anyone could write it).
+       */
+      trustedProxies: z.array(z.string().min(1)).default([]),
       /** How often an open event stream re-checks its token (revoked, expired, user left the catalog). */
       streamRecheckSeconds: z.coerce.number().positive().default(5),
     })

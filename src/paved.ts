@@ -183,6 +183,7 @@ export async function createPaved(config: Config, options: { logger?: Logger; ta
     access: access.service,
     bodyLimit: config.bodyLimit,
     failedAuthPerMinute: config.access.failedAuthPerMinute,
+    trustedProxies: config.access.trustedProxies,
     streamRecheckMs: config.access.streamRecheckSeconds * 1000,
     metrics: createHttpMetrics(),
     hostRouter: delivery.router,

@@ -381,8 +381,32 @@ describe('failed authentications', () => {
     // While throttled, no token of this address is checked (that is what stops guessing), the
     // admin token included; anonymous pages and the health check still answer.
     expect((await raw(base, '/api/access/me')).status).toBe(429);
+    // No proxy is trusted: an X-Forwarded-For anyone can write does not make a new client.
+    expect((await raw(base, '/api/access/me', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(429);
     expect((await raw(base, '/healthz', { token: null })).status).toBe(200);
     expect((await raw(base, '/api/access/me', { token: null })).status).toBe(401);
+  });
+});
+
+describe('failed authentications behind a trusted reverse proxy', () => {
+  let paved: TestPaved;
+  let base: string;
+  let ada: string;
+  beforeAll(async () => {
+    paved = await startTestPaved('sqlite', {}, { PAVED_AUTH_FAILURES_PER_MINUTE: '5', PAVED_TRUSTED_PROXIES: '127.0.0.1' });
+    base = await paved.app.listen({ port: 0, host: '127.0.0.1' });
+    await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
+    ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token;
+  });
+  afterAll(async () => {
+    await paved?.close();
+  });
+
+  it('throttles each client by the address the proxy names, so one guessing client does not lock out the others', async () => {
+    const guesser = { 'x-forwarded-for': '203.0.113.7' };
+    for (let attempt = 0; attempt < 5; attempt++) expect((await raw(base, '/api/access/me', { token: `pvd_guess-${attempt}`, headers: guesser })).status).toBe(401);
+    expect((await raw(base, '/api/access/me', { token: 'pvd_guess-6', headers: guesser })).status).toBe(429);
+    expect((await raw(base, '/api/access/me', { token: ada, headers: { 'x-forwarded-for': '203.0.113.8' } })).status).toBe(200);
   });
 });
 

@@ -32,6 +32,8 @@ export interface AppDeps {
   health(): Promise<HealthReport>;
   /** Failed authentications one client address may make per minute (then 429). */
   failedAuthPerMinute?: number;
+  /** The reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges). */
+  trustedProxies?: readonly string[];
   /** How often open event streams re-check their token, in milliseconds. */
   streamRecheckMs?: number;
   metrics: HttpMetrics;
@@ -49,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimit,
+    // request.ip (what failed logins are counted by) is the client's only behind a proxy named here.
+    trustProxy: deps.trustedProxies?.length ? [...deps.trustedProxies] : false,
     // Catalog refs contain ':' and '/', which clients percent-encode inside path segments.
     routerOptions: { maxParamLength: 1000 },
     // Fastify's own refusals (a malformed URL) in the one error format.
