@@ -7,7 +7,7 @@ import { TEAM_A_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
-import { cloneNewRepository, removeEverything, workloadScore, workloadServer } from './support/workload.js';
+import { cloneNewRepository, closeWithWorkloads, workloadScore, workloadServer } from './support/workload.js';
 
 const RESOURCE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** A postgres and a redis resource, and the variables the workload reads them from. */
@@ -59,13 +59,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     await push({ 'server.js': workloadServer(), 'score.yaml': score('1') });
   }, 120_000);
 
-  afterAll(async () => {
-    if (paved) {
-      await removeEverything(paved);
-      await paved.close();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeWithWorkloads(paved, work));
 
   it('has the configured environments, in promotion order, with their rules', async () => {
     const { body } = await paved.call('GET', '/api/delivery/environments');

@@ -9,7 +9,7 @@ import { TEAM_A_PEOPLE } from './support/people.js';
 import { ADMIN_TOKEN, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
-import { cloneNewRepository, removeEverything, workloadScore } from './support/workload.js';
+import { cloneNewRepository, closeWithWorkloads, workloadScore } from './support/workload.js';
 
 const NOBODY = 65534;
 const BACKGROUND_MARKER = '987654';
@@ -136,13 +136,7 @@ describe('local workloads in the sandbox', () => {
     repository = await cloneNewRepository(paved, { token: ada, host: `127.0.0.1:${port}`, work, name: 'probe' });
   }, 120_000);
 
-  afterAll(async () => {
-    if (paved) {
-      await removeEverything(paved);
-      await paved.close();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeWithWorkloads(paved, work));
 
   it("cannot read Paved's data dir or environment, runs as the unprivileged user, and reaches neither Paved's port nor the databases", async () => {
     // The markers these checks look for really are there, outside.
@@ -313,13 +307,7 @@ describe('local workloads with egress allowed by the platform', () => {
   let paved: TestPaved;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paved-sandbox-egress-'));
 
-  afterAll(async () => {
-    if (paved) {
-      await removeEverything(paved);
-      await paved.close();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeWithWorkloads(paved, work));
 
   it('get the egress proxy, which refuses hosts off the allow-list with 403 naming the setting', async () => {
     paved = await startTestPaved('sqlite', {}, { PAVED_SANDBOX_WORKLOAD_EGRESS: 'true', PAVED_SANDBOX_EGRESS: 'registry.npmjs.org' });

@@ -14,7 +14,7 @@ import { TWO_TEAMS_PEOPLE } from './support/people.js';
 import { DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
 import { viaRouter } from './support/via-router.js';
-import { git, removeEverything, workloadScore } from './support/workload.js';
+import { closeWithWorkloads, git, workloadScore } from './support/workload.js';
 
 
 const PAVED_HOST = 'paved.example.test';
@@ -99,13 +99,7 @@ describe.each(DIALECTS)('delivery identity from Paved records on %s', (dialect) 
     lab = await newRepository('chen', 'chen-lab/x', 'group:default/catalog-team');
   }, 120_000);
 
-  afterAll(async () => {
-    if (paved) {
-      await removeEverything(paved);
-      await paved.close();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => closeWithWorkloads(paved, work), 120_000);
 
   it("refuses another repository's deployment under a workload's name: the owner's service, host and credentials stay (finding 6)", async () => {
     await cart.push({ 'server.js': SERVER, 'score.yaml': workloadScore({ version: 'bruno-1', name: 'cart', ...RESOURCES }) });

@@ -7,7 +7,7 @@ import type { TaskDefinition } from '../src/tasks/task-definition.js';
 import { TEAM_A_PEOPLE } from './support/people.js';
 import { ADMIN_TOKEN, DIALECTS, type TestPaved, startTestPaved } from './support/test-paved.js';
 import { until } from './support/until.js';
-import { cloneNewRepository, removeEverything, workloadScore, workloadServer } from './support/workload.js';
+import { cloneNewRepository, closeWithWorkloads, workloadScore, workloadServer } from './support/workload.js';
 
 /** A task that logs a line every 100 ms until cancelled: something to keep a stream open. */
 const definitions: TaskDefinition[] = [
@@ -158,13 +158,7 @@ describe("a workload's followed log", () => {
     paved.start();
     await paved.call('POST', '/api/catalog/entities', { body: TEAM_A_PEOPLE });
   }, 60_000);
-  afterAll(async () => {
-    if (paved) {
-      await removeEverything(paved);
-      await paved.close();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeWithWorkloads(paved, work));
 
   it('ends when the token following it is revoked', async () => {
     const ada = (await paved.call('POST', '/api/access/tokens', { body: { name: 't', userRef: 'user:default/ada' } })).body.token as string;

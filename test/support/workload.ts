@@ -86,6 +86,15 @@ export async function cloneNewRepository(paved: TestPaved, options: { token: str
  * Deprovisions everything a test made on the shared PostgreSQL and Redis servers: its workloads
  * in the long-lived environments, and the other environments whole. Waits for the removals.
  */
+/** After a suite of workloads: takes them all out, closes Paved and removes the clones' folder. */
+export async function closeWithWorkloads(paved: TestPaved | undefined, work: string): Promise<void> {
+  if (paved) {
+    await removeEverything(paved);
+    await paved.close();
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
 export async function removeEverything(paved: TestPaved): Promise<void> {
   const environments = (await paved.call('GET', '/api/delivery/environments')).body.items as { name: string; longLived: boolean; status: string }[];
   const tasks: string[] = [];
